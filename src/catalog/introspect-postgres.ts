@@ -174,7 +174,8 @@ function toColumn(c: Row, index: number): Column {
     default: def,
     generated,
     identity,
-    autoIncrement: identity !== null || (c.owns_sequence === true && /^nextval\(/.test(def ?? '')),
+    // A nextval() default counts whether or not the sequence is OWNED BY the column (pg_dump output often is not).
+    autoIncrement: identity !== null || c.owns_sequence === true || /^nextval\(/.test(def ?? ''),
     comment: (c.comment as string | null) ?? null,
   };
 }

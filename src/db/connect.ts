@@ -1,3 +1,5 @@
+import { quoteIdent } from '../core/ident.js';
+import { embeddedServer } from './embedded.js';
 import type { Database } from './port.js';
 import { PostgresDatabase } from './postgres.js';
 import { SqliteDatabase } from './sqlite.js';
@@ -9,6 +11,10 @@ export interface ConnectOptions {
   role?: 'source' | 'target';
   /** Open a SQLite file for writing (targets, tests); sources are opened read-only. */
   writable?: boolean;
+  /** Folder of the embedded server for `embedded:` URLs (default `.cleave` in the working folder). */
+  embeddedHome?: string;
+  /** For `embedded:NAME`: create the database when it does not exist yet. */
+  create?: boolean;
 }
 
 /** Opens a source or target from its URL and checks that it answers. */
@@ -17,12 +23,16 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   if (parsed.engine === 'sqlite') {
     return new SqliteDatabase({ path: parsed.path, display: parsed.display, readonly: !options.writable });
   }
-  const db = new PostgresDatabase({
-    connectionString: parsed.connectionString,
-    display: parsed.display,
-    max: parsed.connectionLimit,
-    role: options.role,
-  });
+  if (parsed.engine === 'embedded') {
+    const server = await embeddedServer(options.embeddedHome === undefined ? {} : { home: options.embeddedHome });
+    if (options.create) await ensureDatabase(server.adminUrl, parsed.database);
+    return open(server.urlFor(parsed.database), parsed.display, undefined, options.role);
+  }
+  return open(parsed.connectionString, parsed.display, parsed.connectionLimit, options.role);
+}
+
+async function open(connectionString: string, display: string, max: number | undefined, role: ConnectOptions['role']): Promise<Database> {
+  const db = new PostgresDatabase({ connectionString, display, max, role });
   try {
     await db.ping();
   } catch (error) {
@@ -30,4 +40,19 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     throw error;
   }
   return db;
+}
+
+/** CREATE DATABASE if missing; a concurrent creator's duplicate_database (42P04) counts as success. */
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new PostgresDatabase({ connectionString: adminUrl, display: 'embedded:postgres', max: 1, role: 'target' });
+  try {
+    const [exists] = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (!exists) {
+      await admin.query(`create database ${quoteIdent(name)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
+      });
+    }
+  } finally {
+    await admin.close();
+  }
 }

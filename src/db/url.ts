@@ -4,6 +4,8 @@ import { redactUrl } from '../core/redact.js';
 
 export type ParsedUrl =
   | { engine: 'sqlite'; path: string; display: string }
+  /** `embedded:NAME`: database NAME on Cleave's embedded PostgreSQL under .cleave/. */
+  | { engine: 'embedded'; database: string; display: string }
   | {
       engine: 'postgres';
       /** The URL given to the driver: pooler-only parameters removed. */
@@ -28,6 +30,11 @@ export function parseDatabaseUrl(url: string, baseDir: string = process.cwd()): 
     throw new CleaveError('BAD_URL', 'the database URL is empty', {
       hint: 'give a URL such as sqlite:./app.db or postgres://user@host:5432/db',
     });
+  }
+  const embedded = /^embedded:(?:\/\/)?([A-Za-z_][A-Za-z0-9_]*)?$/i.exec(trimmed);
+  if (embedded) {
+    const database = embedded[1] ?? 'postgres';
+    return { engine: 'embedded', database, display: `embedded:${database}` };
   }
   const sqlite = /^(?:sqlite:(?:\/\/)?|file:)(.+)$/i.exec(trimmed);
   if (sqlite || /\.(?:db|sqlite|sqlite3)$/i.test(trimmed)) {
@@ -60,6 +67,6 @@ export function parseDatabaseUrl(url: string, baseDir: string = process.cwd()): 
     };
   }
   throw new CleaveError('BAD_URL', `unsupported database URL ${redactUrl(trimmed)}`, {
-    hint: 'Cleave reads sqlite:PATH and postgres://... URLs',
+    hint: 'Cleave reads sqlite:PATH, postgres://... and embedded:NAME URLs',
   });
 }

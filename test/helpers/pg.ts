@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, inject } from 'vitest';
+import { quoteIdent } from '../../src/core/ident.js';
+import { PostgresDatabase } from '../../src/db/postgres.js';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  db: PostgresDatabase;
+}
+
+function urlWithDatabase(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function admin(): PostgresDatabase {
+  return new PostgresDatabase({ connectionString: inject('pgAdminUrl'), display: 'test-admin', max: 1, role: 'target' });
+}
+
+/**
+ * A fresh, empty database on the test server, dropped after the file's tests.
+ * Each test file gets its own, so files run in parallel without seeing each other.
+ */
+export async function createTestDatabase(label = 't'): Promise<TestDatabase> {
+  const name = `cleave_${label}_${process.pid}_${randomBytes(3).toString('hex')}`.toLowerCase();
+  const server = admin();
+  try {
+    await server.query(`create database ${quoteIdent(name)}`);
+  } finally {
+    await server.close();
+  }
+  const url = urlWithDatabase(inject('pgAdminUrl'), name);
+  const db = new PostgresDatabase({ connectionString: url, display: name, max: 4 });
+  afterAll(async () => {
+    await db.close();
+    await dropDatabase(name);
+  });
+  return { name, url, db };
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const server = admin();
+  try {
+    await server.query(`drop database if exists ${quoteIdent(name)} with (force)`);
+  } finally {
+    await server.close();
+  }
+}
