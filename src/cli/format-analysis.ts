@@ -21,7 +21,11 @@ export function formatAnalysis(report: AnalysisReport, options: { color: boolean
   );
   let lastService: string | null | undefined;
   for (const t of ordered) {
-    const key = t.copyKey ? `${t.copyKey.columns.join(', ')}${t.copyKey.source === 'primary key' ? '' : c.dim(` (${t.copyKey.source})`)}` : c.red('none');
+    const key = !t.copyKey
+      ? c.red('none')
+      : t.copyKey.source === 'rowid'
+        ? c.dim('rowid')
+        : `${t.copyKey.columns.join(', ')}${t.copyKey.source === 'primary key' ? '' : c.dim(` (${t.copyKey.source})`)}`;
     const refs = t.foreignKeys
       .map((fk) => (fk.crossService ? c.yellow(`${fk.references.table}*`) : fk.references.table))
       .filter((r, i, all) => all.indexOf(r) === i)

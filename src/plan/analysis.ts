@@ -130,7 +130,10 @@ export function analyze(input: AnalysisInput): AnalysisReport {
         severity: 'info',
         code: 'NO_PRIMARY_KEY',
         message: `table \`${t.name}\` has no primary key: copy and verify will use the ${t.copyKey.source} (${t.copyKey.columns.join(', ')})`,
-        hint: t.copyKey.source === 'rowid' ? 'rowids can change on VACUUM; declare a primary key or set tables.<name>.key to be safe' : undefined,
+        hint:
+          t.copyKey.source === 'rowid'
+            ? `rowids can change on VACUUM: declare a primary key, or set tables.${t.name}.key in the plan, to be safe`
+            : undefined,
         table: t.name,
       });
     }

@@ -21,12 +21,12 @@ export interface ParseOptions {
 export function parsePlan(text: string, options: ParseOptions = {}): ParsedPlan {
   const fileName = options.fileName ?? 'cleave.yaml';
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => ({
       path: '',
       line: e.linePos?.[0]?.line,
-      message: e.message.split('\n')[0] ?? e.message,
+      message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
     }));
     const first = issues[0]!;
     throw new CleaveError('PLAN_INVALID', `${fileName}${first.line ? `:${first.line}` : ''}: invalid YAML: ${first.message}`, {
@@ -50,7 +50,11 @@ export function parsePlan(text: string, options: ParseOptions = {}): ParsedPlan 
   if (envIssues.length > 0) throw planError(fileName, envIssues);
 
   const result = planSchema.safeParse(interpolated);
-  if (!result.success) throw planError(fileName, result.error.issues.map((i) => zodIssue(i, lineOf)));
+  if (!result.success) {
+    // A misspelled key also makes its intended key "missing": report the misspelling first, it is the cause.
+    const ordered = [...result.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+    throw planError(fileName, ordered.map((i) => zodIssue(i, lineOf)));
+  }
 
   const shapeIssues = checkShape(result.data, lineOf);
   if (shapeIssues.length > 0) throw planError(fileName, shapeIssues);
@@ -88,6 +92,13 @@ function zodIssue(issue: z.core.$ZodIssue, lineOf: ParsedPlan['lineOf']): PlanIs
       message: `unknown key \`${key}\`${guess ? `: did you mean \`${guess}\`?` : ''}`,
       hint: known.length > 0 ? `allowed here: ${known.join(', ')}` : undefined,
     };
+  }
+  if (issue.code === 'invalid_key') {
+    const key = String(path[path.length - 1]);
+    return { path: formatPath(path), line: lineOf(path), message: `\`${key}\`: ${issue.issues[0]?.message ?? issue.message}` };
+  }
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+    return { path: formatPath(path), line: lineOf(path), message: `missing \`${String(path[path.length - 1] ?? '')}\` (${issue.expected})` };
   }
   return { path: formatPath(path), line: lineOf(path), message: issue.message };
 }
