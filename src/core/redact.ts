@@ -10,7 +10,8 @@ export function redactUrl(url: string): string {
   );
 }
 
-const PASSWORD_PARAM = /([?&](?:password|sslpassword|pass)=)[^&\s]*/gi;
+// Both URL query parameters (?password=) and libpq keyword strings (host=h password=x).
+const PASSWORD_PARAM = /((?:^|[?&\s])(?:password|sslpassword|pass)=)[^&\s]*/gi;
 
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = redactUrl(text).replace(PASSWORD_PARAM, '$1***');
