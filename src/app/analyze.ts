@@ -34,7 +34,10 @@ export async function runAnalyze(options: AnalyzeOptions): Promise<AnalyzeResult
   const usePlan = options.planRequired || existsSync(options.planPath) || options.sourceUrl === undefined;
   const planFile = usePlan ? await loadPlanFile(options.planPath, options.env) : null;
   const sourceUrl = options.sourceUrl ?? planFile!.plan.source.url;
-  const source = await connect(sourceUrl, { baseDir: options.sourceUrl ? process.cwd() : planFile?.dir, role: 'source' });
+  const source = await connect(sourceUrl, {
+    baseDir: options.sourceUrl ? process.cwd() : planFile?.dir,
+    role: 'source',
+  });
   try {
     const catalog = await introspect(source, {
       schemas: options.sourceUrl ? undefined : planFile?.plan.source.schemas,
@@ -43,7 +46,10 @@ export async function runAnalyze(options: AnalyzeOptions): Promise<AnalyzeResult
     const plan = planFile?.plan ?? null;
     const valueIssues =
       source instanceof SqliteDatabase
-        ? sampleSqliteValues(source, catalog.tables, { rows: options.sampleRows, requested: requestedTypes(plan, catalog) })
+        ? sampleSqliteValues(source, catalog.tables, {
+            rows: options.sampleRows,
+            requested: requestedTypes(plan, catalog),
+          })
         : [];
     const ownership = planFile ? resolveOwnership(planFile.plan, catalog, planFile.lineOf) : null;
     const report = analyze({ catalog, sourceUrl: source.displayUrl, plan, ownership, valueIssues });

@@ -24,7 +24,9 @@ export async function ensureDemoSource(planPath: string, log: (line: string) => 
   } else if (parsed.engine === 'embedded') {
     const db = await connect(planFile.plan.source.url, { create: true, role: 'source' });
     try {
-      const [row] = await db.query<{ n: string }>(`select count(*) as n from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p')`);
+      const [row] = await db.query<{ n: string }>(
+        `select count(*) as n from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p')`,
+      );
       if (Number(row!.n) > 0) return;
     } finally {
       await db.close();
@@ -36,5 +38,7 @@ export async function ensureDemoSource(planPath: string, log: (line: string) => 
   const { build } = (await import(pathToFileURL(generator).href)) as { build: Build };
   const result = await build({ url });
   const rows = Object.values(result.tables).reduce((a, b) => a + b, 0);
-  log(`built ${Object.keys(result.tables).length} tables, ${rows.toLocaleString('en-US')} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `built ${Object.keys(result.tables).length} tables, ${rows.toLocaleString('en-US')} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }

@@ -47,7 +47,10 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
       hint: 'check the URL (database name, or the path of the SQLite file)',
     });
   }
-  const services = proposeServices(catalog, options.maxServices === undefined ? {} : { maxServices: options.maxServices });
+  const services = proposeServices(
+    catalog,
+    options.maxServices === undefined ? {} : { maxServices: options.maxServices },
+  );
   const { ref, env } = sourceReference(options.sourceUrl, dirname(path));
   const usersService = catalog.supabase ? guessUsersService(catalog, services) : undefined;
   const text = renderPlanYaml({
@@ -58,7 +61,11 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     ...(usersService ? { usersService } : {}),
   });
   await writeFile(path, text, { flag: options.force ? 'w' : 'wx' }).catch((cause: { code?: string }) => {
-    if (cause.code === 'EEXIST') throw new CleaveError('PLAN_EXISTS', `${options.planPath} already exists`, { hint: 'pass --force to overwrite it', cause });
+    if (cause.code === 'EEXIST')
+      throw new CleaveError('PLAN_EXISTS', `${options.planPath} already exists`, {
+        hint: 'pass --force to overwrite it',
+        cause,
+      });
     throw cause;
   });
   return { path, services, catalog, sourceRef: ref, envToSet: env };
@@ -74,7 +81,8 @@ function sourceReference(url: string, planDir: string): { ref: string; env: stri
     const rel = relative(planDir, parsed.path);
     return { ref: `sqlite:${isAbsolute(rel) || rel.startsWith('..') ? parsed.path : `./${rel}`}`, env: null };
   }
-  if (parsed.engine === 'postgres' && /:\/\/[^/@]*:[^/@]*@/.test(url)) return { ref: '${CLEAVE_SOURCE_URL}', env: 'CLEAVE_SOURCE_URL' };
+  if (parsed.engine === 'postgres' && /:\/\/[^/@]*:[^/@]*@/.test(url))
+    return { ref: '${CLEAVE_SOURCE_URL}', env: 'CLEAVE_SOURCE_URL' };
   return { ref: url, env: null };
 }
 

@@ -21,7 +21,9 @@ export async function loadPlanFile(path: string, env: NodeJS.ProcessEnv = proces
         cause,
       });
     }
-    throw new CleaveError('PLAN_INVALID', `cannot read the plan file ${path}: ${(cause as Error).message}`, { cause });
+    throw new CleaveError('PLAN_INVALID', `cannot read the plan file ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const parsed = parsePlan(text, { fileName: path, env });
   return { ...parsed, path: absolute, dir: dirname(absolute) };

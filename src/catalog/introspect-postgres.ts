@@ -15,16 +15,35 @@ export interface PostgresIntrospectOptions {
   exactBelowBytes?: number;
 }
 
-const ACTION: Record<string, FkAction> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
-const COMMAND: Record<string, Policy['command']> = { '*': 'ALL', r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE' };
+const ACTION: Record<string, FkAction> = {
+  a: 'no action',
+  r: 'restrict',
+  c: 'cascade',
+  n: 'set null',
+  d: 'set default',
+};
+const COMMAND: Record<string, Policy['command']> = {
+  '*': 'ALL',
+  r: 'SELECT',
+  a: 'INSERT',
+  w: 'UPDATE',
+  d: 'DELETE',
+};
 
-export async function introspectPostgres(db: Database, options: PostgresIntrospectOptions = {}): Promise<Catalog> {
+export async function introspectPostgres(
+  db: Database,
+  options: PostgresIntrospectOptions = {},
+): Promise<Catalog> {
   const schemas = options.schemas?.length
     ? [...options.schemas]
-    : (await db.query<{ name: string }>(Q.USER_SCHEMAS, [[...SUPABASE_MANAGED_SCHEMAS, 'cleave']])).map((r) => r.name);
+    : (await db.query<{ name: string }>(Q.USER_SCHEMAS, [[...SUPABASE_MANAGED_SCHEMAS, 'cleave']])).map(
+        (r) => r.name,
+      );
   const p = [schemas];
   const [info, tableRows, columns, constraints, indexes, triggers, policies, grants] = await Promise.all([
-    db.query<{ version: string; database: string }>(`select current_setting('server_version') as version, current_database() as database`),
+    db.query<{ version: string; database: string }>(
+      `select current_setting('server_version') as version, current_database() as database`,
+    ),
     db.query(Q.TABLES, p),
     db.query(Q.COLUMNS, p),
     db.query(Q.CONSTRAINTS, p),
@@ -60,7 +79,9 @@ export async function introspectPostgres(db: Database, options: PostgresIntrospe
       partitions: t.partitions as string[],
       columns: cols,
       primaryKey: pk ? { name: pk.name as string, columns: pk.columns as string[] } : null,
-      uniqueKeys: cons.filter((c) => c.type === 'u' && !c.partition).map((c): Key => ({ name: c.name as string, columns: c.columns as string[] })),
+      uniqueKeys: cons
+        .filter((c) => c.type === 'u' && !c.partition)
+        .map((c): Key => ({ name: c.name as string, columns: c.columns as string[] })),
       foreignKeys: foldForeignKeys(cons.filter((c) => c.type === 'f')),
       indexes: (byOid[2]!.get(oid) ?? []).map((i) => ({
         name: i.name as string,
@@ -73,7 +94,10 @@ export async function introspectPostgres(db: Database, options: PostgresIntrospe
       })),
       checks: cons
         .filter((c) => c.type === 'c' && !c.partition)
-        .map((c) => ({ name: c.name as string, expression: String(c.definition).replace(/^CHECK \((.*)\)( NOT VALID)?$/s, '$1') })),
+        .map((c) => ({
+          name: c.name as string,
+          expression: String(c.definition).replace(/^CHECK \((.*)\)( NOT VALID)?$/s, '$1'),
+        })),
       triggers: (byOid[3]!.get(oid) ?? []).map((tr) => parseTrigger(tr)),
       policies: (byOid[4]!.get(oid) ?? []).map((po) => ({
         name: po.name as string,
@@ -84,7 +108,10 @@ export async function introspectPostgres(db: Database, options: PostgresIntrospe
         withCheck: (po.check_expr as string | null) ?? null,
       })),
       rlsEnabled: t.rls as boolean,
-      grants: (byOid[5]!.get(oid) ?? []).map((g) => ({ role: g.role as string, privileges: g.privileges as string[] })),
+      grants: (byOid[5]!.get(oid) ?? []).map((g) => ({
+        role: g.role as string,
+        privileges: g.privileges as string[],
+      })),
       rows: Math.round(Number(t.estimate)),
       rowsExact: false,
       bytes: Number(t.bytes),
@@ -126,7 +153,11 @@ export async function introspectPostgres(db: Database, options: PostgresIntrospe
       ownedBy: s.owned_table ? { table: s.owned_table as string, column: s.owned_column as string } : null,
       lastValue: s.last_value === null ? null : Number(s.last_value),
     })),
-    enums: enums.map((e) => ({ schema: e.schema as string, name: e.name as string, values: e.values as string[] })),
+    enums: enums.map((e) => ({
+      schema: e.schema as string,
+      name: e.name as string,
+      values: e.values as string[],
+    })),
     domains: domains.map((d) => ({
       schema: d.schema as string,
       name: d.name as string,
@@ -135,23 +166,39 @@ export async function introspectPostgres(db: Database, options: PostgresIntrospe
       default: (d.default_expr as string | null) ?? null,
       checks: d.checks as string[],
     })),
-    extensions: extensions.map((e) => ({ name: e.name as string, version: e.version as string, schema: e.schema as string })),
+    extensions: extensions.map((e) => ({
+      name: e.name as string,
+      version: e.version as string,
+      schema: e.schema as string,
+    })),
     functions: funcs,
     supabase: await readSupabaseFacts(db, tables, funcs),
   };
 }
 
 /** Exact counts where asked for, or where statistics cannot be trusted and the table is small. */
-async function countRows(db: Database, tables: Table[], rows: Row[], options: PostgresIntrospectOptions): Promise<void> {
+async function countRows(
+  db: Database,
+  tables: Table[],
+  rows: Row[],
+  options: PostgresIntrospectOptions,
+): Promise<void> {
   const mode = options.counts ?? 'auto';
   if (mode === 'estimate') return;
   const limit = options.exactBelowBytes ?? 256 * 1024 * 1024;
-  const todo = tables.filter((t, i) => mode === 'exact' || (t.bytes ?? 0) < limit || Number(rows[i]!.never_analyzed) > 0 && (t.bytes ?? 0) < limit * 4);
+  const todo = tables.filter(
+    (t, i) =>
+      mode === 'exact' ||
+      (t.bytes ?? 0) < limit ||
+      (Number(rows[i]!.never_analyzed) > 0 && (t.bytes ?? 0) < limit * 4),
+  );
   // A few at a time: counting is I/O-bound and must not take every connection of a small pool.
   for (let i = 0; i < todo.length; i += 4) {
     await Promise.all(
       todo.slice(i, i + 4).map(async (t) => {
-        const [r] = await db.query<{ n: string }>(`select count(*) as n from ${quoteIdent(t.schema)}.${quoteIdent(t.name)}`);
+        const [r] = await db.query<{ n: string }>(
+          `select count(*) as n from ${quoteIdent(t.schema)}.${quoteIdent(t.name)}`,
+        );
         t.rows = Number(r!.n);
         t.rowsExact = true;
       }),
@@ -160,8 +207,10 @@ async function countRows(db: Database, tables: Table[], rows: Row[], options: Po
 }
 
 function toColumn(c: Row, index: number): Column {
-  const generated = c.generated === 's' ? { kind: 'stored' as const, expression: String(c.default_expr ?? '') } : null;
-  const identity = c.identity === 'a' ? ('always' as const) : c.identity === 'd' ? ('by default' as const) : null;
+  const generated =
+    c.generated === 's' ? { kind: 'stored' as const, expression: String(c.default_expr ?? '') } : null;
+  const identity =
+    c.identity === 'a' ? ('always' as const) : c.identity === 'd' ? ('by default' as const) : null;
   const def = generated ? null : ((c.default_expr as string | null) ?? null);
   return {
     name: c.name as string,

@@ -30,7 +30,9 @@ interface SchemaRow {
 export function introspectSqlite(db: SqliteDatabase, options: { counts?: boolean } = {}): Catalog {
   const h = db.handle;
   const objects = h
-    .prepare(`select type, name, tbl_name, sql from sqlite_schema where name not like 'sqlite\\_%' escape '\\' order by name`)
+    .prepare(
+      `select type, name, tbl_name, sql from sqlite_schema where name not like 'sqlite\\_%' escape '\\' order by name`,
+    )
     .all() as SchemaRow[];
   const withoutRowid = new Set(
     (h.prepare('pragma main.table_list').all() as { name: string; type: string; wr: number }[])
@@ -48,7 +50,14 @@ export function introspectSqlite(db: SqliteDatabase, options: { counts?: boolean
 
   const views: View[] = objects
     .filter((o) => o.type === 'view')
-    .map((o) => ({ schema: SCHEMA, name: o.name, id: o.name, materialized: false, definition: o.sql ?? '', dependsOn: [] }));
+    .map((o) => ({
+      schema: SCHEMA,
+      name: o.name,
+      id: o.name,
+      materialized: false,
+      definition: o.sql ?? '',
+      dependsOn: [],
+    }));
 
   const version = (h.prepare('select sqlite_version() as v').get() as { v: string }).v;
   return {
@@ -92,14 +101,19 @@ function readTable(
     .filter((c) => c.pk > 0)
     .sort((a, b) => a.pk - b.pk)
     .map((c) => c.name);
-  const integerPk = pkColumns.length === 1 && rawColumns.find((c) => c.name === pkColumns[0])?.type.toUpperCase() === 'INTEGER';
+  const integerPk =
+    pkColumns.length === 1 &&
+    rawColumns.find((c) => c.name === pkColumns[0])?.type.toUpperCase() === 'INTEGER';
 
   const columns: Column[] = rawColumns
     .filter((c) => c.hidden !== 1)
     .map((c, i) => {
       const generated =
         c.hidden === 2 || c.hidden === 3
-          ? { kind: c.hidden === 3 ? ('stored' as const) : ('virtual' as const), expression: extractGeneratedExpression(sql, c.name) ?? '' }
+          ? {
+              kind: c.hidden === 3 ? ('stored' as const) : ('virtual' as const),
+              expression: extractGeneratedExpression(sql, c.name) ?? '',
+            }
           : null;
       const isRowidAlias = integerPk && pkColumns[0] === c.name && !noRowid;
       return {
@@ -128,17 +142,20 @@ function readTable(
   const indexes: Index[] = [];
   const uniqueKeys: Key[] = [];
   for (const ix of indexRows) {
-    const parts = (h.prepare(`pragma main.index_xinfo(${stringLiteral(ix.name)})`).all() as {
-      seqno: number;
-      cid: number;
-      name: string | null;
-      key: number;
-    }[])
+    const parts = (
+      h.prepare(`pragma main.index_xinfo(${stringLiteral(ix.name)})`).all() as {
+        seqno: number;
+        cid: number;
+        name: string | null;
+        key: number;
+      }[]
+    )
       .filter((p) => p.key === 1)
       .sort((a, b) => a.seqno - b.seqno)
       .map((p) => p.name ?? '<expression>');
     const definition = objects.find((o) => o.type === 'index' && o.name === ix.name)?.sql ?? null;
-    const predicate = ix.partial && definition ? (/\bwhere\b([\s\S]*)$/i.exec(definition)?.[1]?.trim() ?? null) : null;
+    const predicate =
+      ix.partial && definition ? (/\bwhere\b([\s\S]*)$/i.exec(definition)?.[1]?.trim() ?? null) : null;
     indexes.push({
       name: ix.name,
       columns: parts,
@@ -158,7 +175,9 @@ function readTable(
     .map((o) => parseTrigger(o.name, o.sql ?? ''));
 
   const checks: Check[] = extractChecks(sql);
-  const rows = counts ? Number((h.prepare(`select count(*) as n from ${quoteIdent(name)}`).get() as { n: number }).n) : null;
+  const rows = counts
+    ? Number((h.prepare(`select count(*) as n from ${quoteIdent(name)}`).get() as { n: number }).n)
+    : null;
   let bytes: number | null = null;
   if (sizes) {
     bytes = sizes.get(name) ?? 0;
@@ -232,7 +251,10 @@ function readForeignKeys(db: SqliteDatabase, table: string): ForeignKey[] {
 }
 
 function primaryKeyOf(db: SqliteDatabase, table: string): string[] {
-  const cols = db.handle.prepare(`pragma main.table_info(${stringLiteral(table)})`).all() as { name: string; pk: number }[];
+  const cols = db.handle.prepare(`pragma main.table_info(${stringLiteral(table)})`).all() as {
+    name: string;
+    pk: number;
+  }[];
   return cols
     .filter((c) => c.pk > 0)
     .sort((a, b) => a.pk - b.pk)
@@ -242,10 +264,14 @@ function primaryKeyOf(db: SqliteDatabase, table: string): string[] {
 function readSequences(db: SqliteDatabase, tables: Table[]): Sequence[] {
   const exists = db.handle.prepare(`select 1 from sqlite_schema where name = 'sqlite_sequence'`).get();
   if (!exists) return [];
-  const rows = db.handle.prepare('select name, seq from sqlite_sequence').all() as { name: string; seq: number }[];
+  const rows = db.handle.prepare('select name, seq from sqlite_sequence').all() as {
+    name: string;
+    seq: number;
+  }[];
   return rows.map((r) => {
     const table = tables.find((t) => t.name === r.name);
-    const column = table?.columns.find((c) => c.autoIncrement)?.name ?? table?.primaryKey?.columns[0] ?? 'rowid';
+    const column =
+      table?.columns.find((c) => c.autoIncrement)?.name ?? table?.primaryKey?.columns[0] ?? 'rowid';
     return {
       schema: SCHEMA,
       name: `${r.name}_seq`,
@@ -270,9 +296,10 @@ function readSizes(db: SqliteDatabase): Map<string, number> | null {
 }
 
 function parseTrigger(name: string, sql: string): Trigger {
-  const m = /\btrigger\s+(?:if\s+not\s+exists\s+)?\S+\s+(before|after|instead\s+of)?\s*(delete|insert|update(?:\s+of\s+[^\n]*?)?)\s+on\b/i.exec(
-    sql,
-  );
+  const m =
+    /\btrigger\s+(?:if\s+not\s+exists\s+)?\S+\s+(before|after|instead\s+of)?\s*(delete|insert|update(?:\s+of\s+[^\n]*?)?)\s+on\b/i.exec(
+      sql,
+    );
   return {
     name,
     timing: (m?.[1] ?? 'BEFORE').toUpperCase().replace(/\s+/g, ' '),

@@ -1,7 +1,14 @@
 import { quoteIdent } from '../core/ident.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import type { Table } from './model.js';
-import { excerpt, fitsRequestedType, hasNul, isValidUtf8, sqliteContradiction, type StorageClass } from './value-checks.js';
+import {
+  excerpt,
+  fitsRequestedType,
+  hasNul,
+  isValidUtf8,
+  type StorageClass,
+  sqliteContradiction,
+} from './value-checks.js';
 
 export type ValueIssueKind = 'type-contradiction' | 'requested-type' | 'invalid-utf8' | 'nul-byte';
 
@@ -31,7 +38,11 @@ export interface SampleOptions {
  * the declared type allows, text that is not valid UTF-8, NUL bytes, and values that do not fit a type the plan asks for.
  * Values are read as raw bytes (CAST AS BLOB), so invalid UTF-8 is seen as it is stored, not as a replacement character.
  */
-export function sampleSqliteValues(db: SqliteDatabase, tables: readonly Table[], options: SampleOptions = {}): ValueIssue[] {
+export function sampleSqliteValues(
+  db: SqliteDatabase,
+  tables: readonly Table[],
+  options: SampleOptions = {},
+): ValueIssue[] {
   const limit = options.rows ?? 10_000;
   const issues: ValueIssue[] = [];
   for (const table of tables) {
@@ -40,7 +51,10 @@ export function sampleSqliteValues(db: SqliteDatabase, tables: readonly Table[],
     const keyColumns = table.primaryKey?.columns ?? (table.hasRowid ? ['rowid'] : []);
     const select = [
       ...keyColumns.map((k, i) => `${k === 'rowid' ? 'rowid' : quoteIdent(k)} as k${i}`),
-      ...columns.flatMap((c, i) => [`typeof(${quoteIdent(c.name)}) as t${i}`, `cast(${quoteIdent(c.name)} as blob) as v${i}`]),
+      ...columns.flatMap((c, i) => [
+        `typeof(${quoteIdent(c.name)}) as t${i}`,
+        `cast(${quoteIdent(c.name)} as blob) as v${i}`,
+      ]),
     ].join(', ');
     const requested = options.requested?.get(table.id);
     const found = new Map<string, ValueIssue>();
@@ -55,13 +69,22 @@ export function sampleSqliteValues(db: SqliteDatabase, tables: readonly Table[],
         const checks: [ValueIssueKind, string, string | null][] = [];
         const textual = storage === 'text' || storage === 'blob';
         const validUtf8 = !textual || isValidUtf8(bytes);
-        if (storage === 'text' && !validUtf8) checks.push(['invalid-utf8', column.type, 'text that is not valid UTF-8']);
-        if (storage === 'text' && validUtf8 && hasNul(bytes)) checks.push(['nul-byte', column.type, 'text with a NUL byte (PostgreSQL text cannot hold it)']);
+        if (storage === 'text' && !validUtf8)
+          checks.push(['invalid-utf8', column.type, 'text that is not valid UTF-8']);
+        if (storage === 'text' && validUtf8 && hasNul(bytes))
+          checks.push(['nul-byte', column.type, 'text with a NUL byte (PostgreSQL text cannot hold it)']);
         const text = validUtf8 ? bytes.toString('utf8') : null;
         const contradiction = sqliteContradiction(column.type, storage, text);
         if (contradiction) {
-          const why = storage === 'blob' && !validUtf8 && /CHAR|CLOB|TEXT/i.test(column.type) ? 'binary data that is not valid UTF-8 in a text column' : contradiction;
-          checks.push([storage === 'blob' && !validUtf8 ? 'invalid-utf8' : 'type-contradiction', column.type, why]);
+          const why =
+            storage === 'blob' && !validUtf8 && /CHAR|CLOB|TEXT/i.test(column.type)
+              ? 'binary data that is not valid UTF-8 in a text column'
+              : contradiction;
+          checks.push([
+            storage === 'blob' && !validUtf8 ? 'invalid-utf8' : 'type-contradiction',
+            column.type,
+            why,
+          ]);
         }
         const want = requested?.get(column.name);
         if (want) {
@@ -73,7 +96,16 @@ export function sampleSqliteValues(db: SqliteDatabase, tables: readonly Table[],
           const id = `${column.name}\u0000${kind}\u0000${reason}`;
           let issue = found.get(id);
           if (!issue) {
-            issue = { table: table.id, column: column.name, kind, type, reason, count: 0, sampled: 0, examples: [] };
+            issue = {
+              table: table.id,
+              column: column.name,
+              kind,
+              type,
+              reason,
+              count: 0,
+              sampled: 0,
+              examples: [],
+            };
             found.set(id, issue);
           }
           issue.count++;

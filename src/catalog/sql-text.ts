@@ -54,7 +54,10 @@ export function hasAutoincrement(sql: string): boolean {
 
 /** Replaces the contents of quoted strings and identifiers with spaces, keeping offsets. */
 function maskQuoted(sql: string): string {
-  return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]/g, (q) => q[0] + ' '.repeat(q.length - 2) + q.at(-1));
+  return sql.replace(
+    /'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]/g,
+    (q) => q[0] + ' '.repeat(q.length - 2) + q.at(-1),
+  );
 }
 
 function unquote(name: string): string {

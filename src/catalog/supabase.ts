@@ -36,7 +36,11 @@ export function supabaseCallsIn(text: string): string[] {
  * What a Supabase project relies on that plain PostgreSQL does not have. Null when nothing points at
  * Supabase (no auth.users, no references to it, no auth.* calls), so a plain monolith reports none of this.
  */
-export async function readSupabaseFacts(db: Database, tables: Table[], functions: FunctionInfo[]): Promise<SupabaseFacts | null> {
+export async function readSupabaseFacts(
+  db: Database,
+  tables: Table[],
+  functions: FunctionInfo[],
+): Promise<SupabaseFacts | null> {
   const [presence] = await db.query<{ users: boolean; buckets: boolean }>(
     `select to_regclass('auth.users') is not null as users, to_regclass('storage.buckets') is not null as buckets`,
   );
@@ -47,15 +51,24 @@ export async function readSupabaseFacts(db: Database, tables: Table[], functions
   );
   const authPolicies = tables.flatMap((t) =>
     t.policies
-      .map((p) => ({ table: t.id, policy: p.name, calls: supabaseCallsIn(`${p.using ?? ''} ${p.withCheck ?? ''}`).filter((c) => c.startsWith('auth.')) }))
+      .map((p) => ({
+        table: t.id,
+        policy: p.name,
+        calls: supabaseCallsIn(`${p.using ?? ''} ${p.withCheck ?? ''}`).filter((c) => c.startsWith('auth.')),
+      }))
       .filter((p) => p.calls.length > 0),
   );
   const usesSupabase =
-    presence!.users || authUserReferences.length > 0 || authPolicies.length > 0 || functions.some((f) => f.supabaseCalls.length > 0);
+    presence!.users ||
+    authUserReferences.length > 0 ||
+    authPolicies.length > 0 ||
+    functions.some((f) => f.supabaseCalls.length > 0);
   if (!usesSupabase) return null;
 
   const storageBuckets = presence!.buckets
-    ? (await db.query<{ id: string; name: string; public: boolean }>(`select id::text, name::text, coalesce(public, false) as public from storage.buckets order by id`))
+    ? await db.query<{ id: string; name: string; public: boolean }>(
+        `select id::text, name::text, coalesce(public, false) as public from storage.buckets order by id`,
+      )
     : [];
   const storagePolicies = (
     await db.query<{ tbl: string; policy: string; cmd: string; roles: string[] }>(

@@ -29,7 +29,11 @@ const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * when it cannot convert it, so a TEXT value in an INTEGER column is a value that will not cast.
  * Returns the reason, or null when the value fits.
  */
-export function sqliteContradiction(declared: string, storage: StorageClass, text: string | null): string | null {
+export function sqliteContradiction(
+  declared: string,
+  storage: StorageClass,
+  text: string | null,
+): string | null {
   if (storage === 'null') return null;
   const t = declared.toUpperCase();
   if (t === '' || /BLOB/.test(t)) return null;
@@ -65,7 +69,8 @@ export function fitsRequestedType(pgType: string, storage: StorageClass, text: s
   if (/^(?:small|big)?int|^integer|^int[248]$|^(?:big|small)?serial/.test(t)) {
     return storage === 'integer' || INTEGER_TEXT.test(value) ? null : 'not an integer';
   }
-  if (/^(?:numeric|decimal|real|double|float)/.test(t)) return storage !== 'blob' && NUMBER_TEXT.test(value) ? null : 'not a number';
+  if (/^(?:numeric|decimal|real|double|float)/.test(t))
+    return storage !== 'blob' && NUMBER_TEXT.test(value) ? null : 'not a number';
   if (/^bool/.test(t)) return /^(?:true|false|t|f|yes|no|0|1)$/i.test(value) ? null : 'not a boolean';
   if (/^jsonb?$/.test(t)) {
     if (storage === 'blob') return 'binary data, not JSON';
@@ -78,13 +83,16 @@ export function fitsRequestedType(pgType: string, storage: StorageClass, text: s
   }
   if (/^(?:timestamp|date|time)/.test(t)) {
     if (storage === 'integer' || storage === 'real') return null;
-    return ISO_DATE.test(value) && !Number.isNaN(Date.parse(value.replace(' ', 'T'))) ? null : 'not an ISO-8601 date/time';
+    return ISO_DATE.test(value) && !Number.isNaN(Date.parse(value.replace(' ', 'T')))
+      ? null
+      : 'not an ISO-8601 date/time';
   }
   const vector = /^vector\((\d+)\)$/.exec(t);
   if (vector) {
     try {
       const parsed: unknown = JSON.parse(value);
-      if (!Array.isArray(parsed) || parsed.some((x) => typeof x !== 'number')) return 'not an array of numbers';
+      if (!Array.isArray(parsed) || parsed.some((x) => typeof x !== 'number'))
+        return 'not an array of numbers';
       return parsed.length === Number(vector[1]) ? null : `has ${parsed.length} dimensions, not ${vector[1]}`;
     } catch {
       return 'not an array of numbers';

@@ -21,7 +21,11 @@ export function formatBytes(n: number | null): string {
 /** A plain-text table: columns padded to their widest cell; `right` columns are right-aligned. */
 export function table(rows: string[][], right: ReadonlySet<number> = new Set()): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell));
+    });
+  }
   return rows
     .map((row) =>
       row
@@ -35,6 +39,7 @@ export function table(rows: string[][], right: ReadonlySet<number> = new Set()):
     .join('\n');
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI colour codes is the point.
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 function visibleLength(text: string): number {

@@ -19,19 +19,33 @@ export function program(): Command {
 
   cli
     .command('analyze')
-    .description('read the source catalog and check the split: tables, keys, cross-service FKs, cycles, value problems')
-    .option('--source <url>', 'source database (overrides the plan’s source; without a plan, analyze the source alone)')
+    .description(
+      'read the source catalog and check the split: tables, keys, cross-service FKs, cycles, value problems',
+    )
+    .option(
+      '--source <url>',
+      'source database (overrides the plan’s source; without a plan, analyze the source alone)',
+    )
     .option('--mermaid', 'print an ER diagram per service (Mermaid) instead of the report')
-    .addOption(new Option('--counts <mode>', 'row counts on PostgreSQL').choices(['auto', 'exact', 'estimate']).default('auto'))
+    .addOption(
+      new Option('--counts <mode>', 'row counts on PostgreSQL')
+        .choices(['auto', 'exact', 'estimate'])
+        .default('auto'),
+    )
     .option('--sample-rows <n>', 'rows sampled per SQLite table for type checks', parseCount, 10_000)
-    .option('--demo-source', 'build the plan’s example monolith first when its source is missing (used by `npm run demo`)')
+    .option(
+      '--demo-source',
+      'build the plan’s example monolith first when its source is missing (used by `npm run demo`)',
+    )
     .action(run('./commands/analyze.js'));
 
   cli
     .command('init')
     .description('propose services from the FK graph and write a commented plan file')
     .requiredOption('--source <url>', 'source database: sqlite:PATH or postgres://...')
-    .addOption(new Option('--layout <layout>', 'target layout').choices(['schemas', 'databases']).default('schemas'))
+    .addOption(
+      new Option('--layout <layout>', 'target layout').choices(['schemas', 'databases']).default('schemas'),
+    )
     .option('--services <n>', 'at most this many services', parseCount)
     .option('--force', 'overwrite an existing plan file')
     .action(run('./commands/init.js'));
@@ -43,11 +57,18 @@ const VERSION = '0.1.0';
 
 function parseCount(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CommanderError(EXIT.usage, 'cleave.invalidArgument', `expected a positive whole number, got ${value}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new CommanderError(
+      EXIT.usage,
+      'cleave.invalidArgument',
+      `expected a positive whole number, got ${value}`,
+    );
   return n;
 }
 
-type CommandModule = { default: (options: Record<string, unknown>, global: GlobalOptions, output: Output) => Promise<number> };
+type CommandModule = {
+  default: (options: Record<string, unknown>, global: GlobalOptions, output: Output) => Promise<number>;
+};
 
 function run(modulePath: string) {
   return async function (this: Command, options: Record<string, unknown>) {
@@ -75,4 +96,3 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   }
 }
-

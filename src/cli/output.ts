@@ -29,11 +29,15 @@ export class Output {
   fail(error: unknown): number {
     if (isCleaveError(error)) {
       if (this.json) {
-        this.data({ error: { code: error.code, message: error.message, hint: error.hint, issues: error.issues } });
+        this.data({
+          error: { code: error.code, message: error.message, hint: error.hint, issues: error.issues },
+        });
       } else {
         this.err(`${pc.red('error')}: ${error.message}`);
         for (const issue of error.issues.slice(1)) {
-          this.err(`  ${issue.line ? `line ${issue.line}: ` : ''}${issue.path ? `${issue.path}: ` : ''}${issue.message}`);
+          this.err(
+            `  ${issue.line ? `line ${issue.line}: ` : ''}${issue.path ? `${issue.path}: ` : ''}${issue.message}`,
+          );
         }
         if (error.hint) this.err(`${pc.dim('hint')}: ${error.hint}`);
       }
@@ -44,7 +48,10 @@ export class Output {
     else {
       this.err(`${pc.red('internal error')}: ${message}`);
       if (process.env.CLEAVE_DEBUG && error instanceof Error && error.stack) this.err(error.stack);
-      else this.err(`${pc.dim('hint')}: this is a bug in cleave; run again with CLEAVE_DEBUG=1 and report the output`);
+      else
+        this.err(
+          `${pc.dim('hint')}: this is a bug in cleave; run again with CLEAVE_DEBUG=1 and report the output`,
+        );
     }
     return EXIT.internal;
   }

@@ -5,7 +5,9 @@ export function quoteIdent(name: string): string {
 }
 
 export function qualify(schema: string | undefined, name: string): string {
-  return schema === undefined || schema === '' ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`;
+  return schema === undefined || schema === ''
+    ? quoteIdent(name)
+    : `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
 /** PostgreSQL truncates identifiers to NAMEDATALEN-1 = 63 bytes. */

@@ -24,14 +24,21 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     return new SqliteDatabase({ path: parsed.path, display: parsed.display, readonly: !options.writable });
   }
   if (parsed.engine === 'embedded') {
-    const server = await embeddedServer(options.embeddedHome === undefined ? {} : { home: options.embeddedHome });
+    const server = await embeddedServer(
+      options.embeddedHome === undefined ? {} : { home: options.embeddedHome },
+    );
     if (options.create) await ensureDatabase(server.adminUrl, parsed.database);
     return open(server.urlFor(parsed.database), parsed.display, undefined, options.role);
   }
   return open(parsed.connectionString, parsed.display, parsed.connectionLimit, options.role);
 }
 
-async function open(connectionString: string, display: string, max: number | undefined, role: ConnectOptions['role']): Promise<Database> {
+async function open(
+  connectionString: string,
+  display: string,
+  max: number | undefined,
+  role: ConnectOptions['role'],
+): Promise<Database> {
   const db = new PostgresDatabase({ connectionString, display, max, role });
   try {
     await db.ping();
@@ -44,7 +51,12 @@ async function open(connectionString: string, display: string, max: number | und
 
 /** CREATE DATABASE if missing; a concurrent creator's duplicate_database (42P04) counts as success. */
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  const admin = new PostgresDatabase({ connectionString: adminUrl, display: 'embedded:postgres', max: 1, role: 'target' });
+  const admin = new PostgresDatabase({
+    connectionString: adminUrl,
+    display: 'embedded:postgres',
+    max: 1,
+    role: 'target',
+  });
   try {
     const [exists] = await admin.query('select 1 from pg_database where datname = $1', [name]);
     if (!exists) {

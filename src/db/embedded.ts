@@ -59,7 +59,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'fsync=off'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
     onLog: options.onLog ?? (() => {}),
     onError: (error: unknown) => options.onLog?.(messageOf(error)),
   });
@@ -67,17 +67,22 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
     await server.start();
   } catch (error) {
-    throw new CleaveError('EMBEDDED_FAILED', `could not start the embedded PostgreSQL in ${dataDir}: ${messageOf(error ?? 'the server exited')}`, {
-      hint: 'give a target URL (target.url in the plan, or CLEAVE_TARGET_URL) to use your own server, or delete the folder to start afresh',
-      cause: error,
-    });
+    throw new CleaveError(
+      'EMBEDDED_FAILED',
+      `could not start the embedded PostgreSQL in ${dataDir}: ${messageOf(error ?? 'the server exited')}`,
+      {
+        hint: 'give a target URL (target.url in the plan, or CLEAVE_TARGET_URL) to use your own server, or delete the folder to start afresh',
+        cause: error,
+      },
+    );
   }
   await writeFile(join(home, 'embedded.json'), `${JSON.stringify({ port }, null, 2)}\n`);
   return describe(port, true, () => server.stop());
 }
 
 function describe(port: number, owned: boolean, stop: () => Promise<void>): EmbeddedServer {
-  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return { port, adminUrl: urlFor('postgres'), urlFor, owned, stop };
 }
 
@@ -117,4 +122,3 @@ function isFree(port: number): Promise<boolean> {
     probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
   });
 }
-

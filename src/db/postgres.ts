@@ -12,7 +12,17 @@ const CAPABILITIES: Capabilities = {
 };
 
 // Connection-level SQLSTATE classes and Node socket errors that mean "the server is not there".
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '57P03', '3D000', '28P01', '28000']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+  '57P03',
+  '3D000',
+  '28P01',
+  '28000',
+]);
 
 export interface PostgresOptions {
   connectionString: string;

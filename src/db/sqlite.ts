@@ -37,16 +37,22 @@ export class SqliteDatabase implements Database {
       this.handle.prepare('select count(*) from sqlite_schema').get();
     } catch (error) {
       if (error instanceof CleaveError) throw error;
-      throw new CleaveError('SOURCE_UNREACHABLE', `cannot open ${options.path} as SQLite: ${messageOf(error)}`, {
-        hint: 'the file must be a SQLite 3 database; if another process is writing it, retry when it has finished',
-        cause: error,
-      });
+      throw new CleaveError(
+        'SOURCE_UNREACHABLE',
+        `cannot open ${options.path} as SQLite: ${messageOf(error)}`,
+        {
+          hint: 'the file must be a SQLite 3 database; if another process is writing it, retry when it has finished',
+          cause: error,
+        },
+      );
     }
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     const statement = this.handle.prepare(sql);
-    return (statement.reader ? statement.all(...params) : (statement.run(...params), [])) as T[];
+    if (statement.reader) return statement.all(...params) as T[];
+    statement.run(...params);
+    return [];
   }
 
   /** Streams rows of a query without holding them in memory. */

@@ -1,5 +1,5 @@
-import type { ValueIssue } from '../catalog/sample.js';
 import type { Catalog, SupabaseFacts, Table } from '../catalog/model.js';
+import type { ValueIssue } from '../catalog/sample.js';
 import { type CopyKey, copyKeyOf } from './copy-key.js';
 import { type FkEdge, fkCycles, fkEdges, selfReferences } from './graph.js';
 import { identifierProblems } from './identifiers.js';
@@ -48,7 +48,15 @@ export interface ServiceReport {
 export interface AnalysisReport {
   source: { engine: Catalog['engine']; url: string; database: string; version: string };
   layout: Plan['layout'] | null;
-  summary: { tables: number; rows: number; bytes: number; foreignKeys: number; services: number; errors: number; warnings: number };
+  summary: {
+    tables: number;
+    rows: number;
+    bytes: number;
+    foreignKeys: number;
+    services: number;
+    errors: number;
+    warnings: number;
+  };
   tables: TableReport[];
   services: ServiceReport[];
   unownedTables: string[];
@@ -152,7 +160,12 @@ export function analyze(input: AnalysisInput): AnalysisReport {
   }));
   const sorted = sortProblems(problems);
   return {
-    source: { engine: catalog.engine, url: input.sourceUrl, database: catalog.database, version: catalog.serverVersion },
+    source: {
+      engine: catalog.engine,
+      url: input.sourceUrl,
+      database: catalog.database,
+      version: catalog.serverVersion,
+    },
     layout: plan?.layout ?? null,
     summary: {
       tables: catalog.tables.length,

@@ -1,5 +1,5 @@
-import { didYouMean } from '../core/did-you-mean.js';
 import type { Catalog, Table } from '../catalog/model.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { Problem } from './problems.js';
 import type { Plan } from './schema.js';
 
@@ -36,7 +36,9 @@ export function resolveOwnership(plan: Plan, catalog: Catalog, lineOf: LineOf = 
           severity: 'error',
           code: 'UNKNOWN_TABLE',
           message: `table \`${ref}\` not found in the source${guess ? `: did you mean \`${guess}\`?` : ''}`,
-          hint: guess ? `write \`${guess}\` in services.${service}.tables` : 'run `cleave analyze --source URL` to list the tables',
+          hint: guess
+            ? `write \`${guess}\` in services.${service}.tables`
+            : 'run `cleave analyze --source URL` to list the tables',
           service,
           path: `services.${service}.tables[${i}]`,
           line: lineOf(path),
@@ -97,7 +99,9 @@ function checkTableOptions(plan: Plan, catalog: Catalog, ids: string[], lineOf: 
         severity: 'error',
         code: 'UNKNOWN_TABLE',
         message: `tables.${ref}: table \`${ref}\` not found in the source${guess ? `: did you mean \`${guess}\`?` : ''}`,
-        hint: guess ? `rename the key to \`${guess}\`` : 'run `cleave analyze --source URL` to list the tables',
+        hint: guess
+          ? `rename the key to \`${guess}\``
+          : 'run `cleave analyze --source URL` to list the tables',
         path: `tables.${ref}`,
         line: lineOf(['tables', ref]),
       });

@@ -1,7 +1,7 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { CleaveError, type PlanIssue } from '../core/errors.js';
 import { didYouMean } from '../core/did-you-mean.js';
+import { CleaveError, type PlanIssue } from '../core/errors.js';
 import { type Plan, planSchema } from './schema.js';
 
 export interface ParsedPlan {
@@ -29,18 +29,27 @@ export function parsePlan(text: string, options: ParseOptions = {}): ParsedPlan 
       message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
     }));
     const first = issues[0]!;
-    throw new CleaveError('PLAN_INVALID', `${fileName}${first.line ? `:${first.line}` : ''}: invalid YAML: ${first.message}`, {
-      hint: 'fix the YAML syntax (indentation, a missing colon or an unclosed quote are the usual causes)',
-      issues,
-    });
+    throw new CleaveError(
+      'PLAN_INVALID',
+      `${fileName}${first.line ? `:${first.line}` : ''}: invalid YAML: ${first.message}`,
+      {
+        hint: 'fix the YAML syntax (indentation, a missing colon or an unclosed quote are the usual causes)',
+        issues,
+      },
+    );
   }
-  const lineOf = (path: readonly (string | number)[]): number | undefined => lineOfPath(doc, lineCounter, path);
+  const lineOf = (path: readonly (string | number)[]): number | undefined =>
+    lineOfPath(doc, lineCounter, path);
 
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new CleaveError('PLAN_INVALID', `${fileName}: the plan must be a YAML mapping with version, source and services`, {
-      hint: 'run `cleave init --source URL` to write a starting plan',
-    });
+    throw new CleaveError(
+      'PLAN_INVALID',
+      `${fileName}: the plan must be a YAML mapping with version, source and services`,
+      {
+        hint: 'run `cleave init --source URL` to write a starting plan',
+      },
+    );
   }
 
   const env = options.env ?? process.env;
@@ -52,8 +61,13 @@ export function parsePlan(text: string, options: ParseOptions = {}): ParsedPlan 
   const result = planSchema.safeParse(interpolated);
   if (!result.success) {
     // A misspelled key also makes its intended key "missing": report the misspelling first, it is the cause.
-    const ordered = [...result.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
-    throw planError(fileName, ordered.map((i) => zodIssue(i, lineOf)));
+    const ordered = [...result.error.issues].sort(
+      (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
+    );
+    throw planError(
+      fileName,
+      ordered.map((i) => zodIssue(i, lineOf)),
+    );
   }
 
   const shapeIssues = checkShape(result.data, lineOf);
@@ -64,11 +78,16 @@ export function parsePlan(text: string, options: ParseOptions = {}): ParsedPlan 
 export function planError(fileName: string, issues: PlanIssue[]): CleaveError {
   const first = issues[0]!;
   const where = `${fileName}${first.line ? `:${first.line}` : ''}`;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-  return new CleaveError('PLAN_INVALID', `${where}: ${first.path ? `${first.path}: ` : ''}${first.message}${more}`, {
-    hint: first.hint,
-    issues,
-  });
+  const more =
+    issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  return new CleaveError(
+    'PLAN_INVALID',
+    `${where}: ${first.path ? `${first.path}: ` : ''}${first.message}${more}`,
+    {
+      hint: first.hint,
+      issues,
+    },
+  );
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -95,10 +114,18 @@ function zodIssue(issue: z.core.$ZodIssue, lineOf: ParsedPlan['lineOf']): PlanIs
   }
   if (issue.code === 'invalid_key') {
     const key = String(path[path.length - 1]);
-    return { path: formatPath(path), line: lineOf(path), message: `\`${key}\`: ${issue.issues[0]?.message ?? issue.message}` };
+    return {
+      path: formatPath(path),
+      line: lineOf(path),
+      message: `\`${key}\`: ${issue.issues[0]?.message ?? issue.message}`,
+    };
   }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
-    return { path: formatPath(path), line: lineOf(path), message: `missing \`${String(path[path.length - 1] ?? '')}\` (${issue.expected})` };
+    return {
+      path: formatPath(path),
+      line: lineOf(path),
+      message: `missing \`${String(path[path.length - 1] ?? '')}\` (${issue.expected})`,
+    };
   }
   return { path: formatPath(path), line: lineOf(path), message: issue.message };
 }
@@ -188,22 +215,30 @@ function interpolate(
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, [...path, i], env, secrets, issues, lineOf));
+  if (Array.isArray(value))
+    return value.map((v, i) => interpolate(v, [...path, i], env, secrets, issues, lineOf));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, [...path, k], env, secrets, issues, lineOf);
+    for (const [k, v] of Object.entries(value))
+      out[k] = interpolate(v, [...path, k], env, secrets, issues, lineOf);
     return out;
   }
   return value;
 }
 
-function lineOfPath(doc: Document, counter: LineCounter, path: readonly (string | number)[]): number | undefined {
+function lineOfPath(
+  doc: Document,
+  counter: LineCounter,
+  path: readonly (string | number)[],
+): number | undefined {
   // Walk as far down the path as the document goes, so a missing key points at its parent.
   let node: unknown = doc.contents;
   let offset: number | undefined = (node as { range?: [number] } | null)?.range?.[0];
   for (const part of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === String(part));
+      const pair = node.items.find(
+        (p) => String((p.key as { value?: unknown })?.value ?? p.key) === String(part),
+      );
       if (!pair) break;
       offset = (pair.key as { range?: [number] }).range?.[0] ?? offset;
       node = pair.value;

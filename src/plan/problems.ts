@@ -19,6 +19,9 @@ export interface Problem {
 export function sortProblems(problems: Problem[]): Problem[] {
   const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
   return [...problems].sort(
-    (a, b) => rank[a.severity] - rank[b.severity] || a.code.localeCompare(b.code) || (a.table ?? '').localeCompare(b.table ?? ''),
+    (a, b) =>
+      rank[a.severity] - rank[b.severity] ||
+      a.code.localeCompare(b.code) ||
+      (a.table ?? '').localeCompare(b.table ?? ''),
   );
 }

@@ -8,7 +8,10 @@ const identifier = z.string().min(1, 'must not be empty');
 
 const serviceName = z
   .string()
-  .regex(/^[a-z_][a-z0-9_]*$/, 'service names are lower-case letters, digits and _ (they become schema and role names)');
+  .regex(
+    /^[a-z_][a-z0-9_]*$/,
+    'service names are lower-case letters, digits and _ (they become schema and role names)',
+  );
 
 export const encryptSchema = z
   .object({
@@ -27,7 +30,9 @@ export const columnOptionsSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Type to use when the target lacks the extension that provides `type` (e.g. real[] for vector)'),
+      .describe(
+        'Type to use when the target lacks the extension that provides `type` (e.g. real[] for vector)',
+      ),
     encrypt: encryptSchema.optional(),
   })
   .strict();
@@ -58,7 +63,11 @@ export const planSchema = z
     source: z
       .object({
         url: z.string().min(1).describe('sqlite:PATH (relative to this file) or postgres://...'),
-        schemas: z.array(identifier).min(1).optional().describe('PostgreSQL schemas to read (default: all user schemas)'),
+        schemas: z
+          .array(identifier)
+          .min(1)
+          .optional()
+          .describe('PostgreSQL schemas to read (default: all user schemas)'),
       })
       .strict(),
     layout: z.enum(['schemas', 'databases']).default('schemas'),
@@ -73,7 +82,9 @@ export const planSchema = z
       })
       .strict()
       .optional(),
-    services: z.record(serviceName, serviceSchema).refine((s) => Object.keys(s).length > 0, 'name at least one service'),
+    services: z
+      .record(serviceName, serviceSchema)
+      .refine((s) => Object.keys(s).length > 0, 'name at least one service'),
     tables: z.record(z.string(), tableOptionsSchema).optional(),
   })
   .strict();

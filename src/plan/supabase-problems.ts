@@ -3,7 +3,20 @@ import type { Problem } from './problems.js';
 import type { Plan } from './schema.js';
 
 /** Extensions a Supabase project has that a plain PostgreSQL server usually lacks. */
-const UNCOMMON_EXTENSIONS = new Set(['vector', 'http', 'pg_net', 'pg_graphql', 'pgsodium', 'pgjwt', 'pg_cron', 'supabase_vault', 'pg_stat_monitor', 'postgis', 'timescaledb', 'wrappers']);
+const UNCOMMON_EXTENSIONS = new Set([
+  'vector',
+  'http',
+  'pg_net',
+  'pg_graphql',
+  'pgsodium',
+  'pgjwt',
+  'pg_cron',
+  'supabase_vault',
+  'pg_stat_monitor',
+  'postgis',
+  'timescaledb',
+  'wrappers',
+]);
 
 /** The Supabase features a split onto plain PostgreSQL must replace, each with what Cleave does about it. */
 export function supabaseProblems(catalog: Catalog, plan: Plan | null, owner: Map<string, string>): Problem[] {
@@ -77,7 +90,10 @@ export function extensionProblems(catalog: Catalog): Problem[] {
       severity: 'warning',
       code: 'EXTENSION_UNAVAILABLE',
       message: `extension \`${ext.name}\` ${ext.version} may not exist on the target server`,
-      hint: ext.name === 'vector' ? 'install pgvector on the target, or give its columns a fallback type in the plan (fallback: real[])' : 'install it on the target, or remove what depends on it',
+      hint:
+        ext.name === 'vector'
+          ? 'install pgvector on the target, or give its columns a fallback type in the plan (fallback: real[])'
+          : 'install it on the target, or remove what depends on it',
     });
   }
   return problems;

@@ -6,7 +6,8 @@ import type { PostgresDatabase } from '../../src/db/postgres.js';
 import { runPsqlScript } from './psql-script.js';
 
 /** ../shared/fixtures beside the repository (CI clones main with shared/ next to it). */
-export const FIXTURES = process.env.CLEAVE_FIXTURES ?? fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+export const FIXTURES =
+  process.env.CLEAVE_FIXTURES ?? fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 export const fixture = (...parts: string[]) => join(FIXTURES, ...parts);
@@ -37,7 +38,10 @@ export async function loadPagila(db: PostgresDatabase): Promise<void> {
 }
 
 /** A Supabase project's migrations over the auth/storage stub, in file-name order. */
-export async function loadSupabaseProject(db: PostgresDatabase, project: 'chatbot-ui' | 'nextjs-subscription-payments'): Promise<string[]> {
+export async function loadSupabaseProject(
+  db: PostgresDatabase,
+  project: 'chatbot-ui' | 'nextjs-subscription-payments',
+): Promise<string[]> {
   const { supabaseCompatible } = await import('../../examples/supabase/compat.js');
   await db.query(await readFile(join(REPO, 'examples', 'supabase', 'stub.sql'), 'utf8'));
   const dir = fixture('supabase', project, 'supabase', 'migrations');

@@ -28,7 +28,9 @@ export async function setup(project: TestProject): Promise<void> {
     server = await startEmbedded({ home });
     project.provide('pgAdminUrl', server.adminUrl);
     project.provide('pgKind', 'embedded');
-    console.log(`[cleave tests] CLEAVE_TEST_PG_URL is not set: using an embedded PostgreSQL on port ${server.port}`);
+    console.log(
+      `[cleave tests] CLEAVE_TEST_PG_URL is not set: using an embedded PostgreSQL on port ${server.port}`,
+    );
   }
   const redis = process.env.REDIS_URL ?? null;
   project.provide('redisUrl', redis);

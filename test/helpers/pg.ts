@@ -16,7 +16,12 @@ function urlWithDatabase(adminUrl: string, name: string): string {
 }
 
 function admin(): PostgresDatabase {
-  return new PostgresDatabase({ connectionString: inject('pgAdminUrl'), display: 'test-admin', max: 1, role: 'target' });
+  return new PostgresDatabase({
+    connectionString: inject('pgAdminUrl'),
+    display: 'test-admin',
+    max: 1,
+    role: 'target',
+  });
 }
 
 /**

@@ -5,7 +5,19 @@ import { runCli } from '../helpers/cli.js';
 import { loadChinookPg, SQLITE, sqliteCopy } from '../helpers/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
-const CHINOOK_TABLES_SQLITE = ['Album', 'Artist', 'Customer', 'Employee', 'Genre', 'Invoice', 'InvoiceLine', 'MediaType', 'Playlist', 'PlaylistTrack', 'Track'];
+const CHINOOK_TABLES_SQLITE = [
+  'Album',
+  'Artist',
+  'Customer',
+  'Employee',
+  'Genre',
+  'Invoice',
+  'InvoiceLine',
+  'MediaType',
+  'Playlist',
+  'PlaylistTrack',
+  'Track',
+];
 
 describe('analyze Chinook (SQLite)', () => {
   let path: string;
@@ -14,7 +26,10 @@ describe('analyze Chinook (SQLite)', () => {
   });
 
   it('reports 11 tables, 11 FKs and row counts equal to count(*) read independently', async () => {
-    const { report } = await runAnalyze({ planPath: '/nonexistent/cleave.yaml', sourceUrl: `sqlite:${path}` });
+    const { report } = await runAnalyze({
+      planPath: '/nonexistent/cleave.yaml',
+      sourceUrl: `sqlite:${path}`,
+    });
     expect(report.tables.map((t) => t.name).sort()).toEqual(CHINOOK_TABLES_SQLITE);
     expect(report.summary.foreignKeys).toBe(11);
     expect(report.tables.flatMap((t) => t.foreignKeys)).toHaveLength(11);
@@ -25,15 +40,24 @@ describe('analyze Chinook (SQLite)', () => {
       expect(t.rows, t.name).toBe(n);
       expect(t.rowsExact).toBe(true);
     }
-    const fkList = db.prepare(`select m.name as t, f.* from sqlite_schema m, pragma_foreign_key_list(m.name) f where m.type = 'table'`).all() as {
+    const fkList = db
+      .prepare(
+        `select m.name as t, f.* from sqlite_schema m, pragma_foreign_key_list(m.name) f where m.type = 'table'`,
+      )
+      .all() as {
       t: string;
       table: string;
       from: string;
     }[];
     db.close();
-    const ours = report.tables.flatMap((t) => t.foreignKeys.map((fk) => `${t.name}.${fk.columns.join()}->${fk.references.table}`)).sort();
+    const ours = report.tables
+      .flatMap((t) => t.foreignKeys.map((fk) => `${t.name}.${fk.columns.join()}->${fk.references.table}`))
+      .sort();
     expect(ours).toEqual(fkList.map((f) => `${f.t}.${f.from}->${f.table}`).sort());
-    expect(report.tables.find((t) => t.name === 'PlaylistTrack')?.primaryKey).toEqual(['PlaylistId', 'TrackId']);
+    expect(report.tables.find((t) => t.name === 'PlaylistTrack')?.primaryKey).toEqual([
+      'PlaylistId',
+      'TrackId',
+    ]);
     expect(report.selfReferences).toEqual([{ table: 'Employee', columns: ['ReportsTo'] }]);
   });
 
@@ -46,7 +70,9 @@ describe('analyze Chinook (SQLite)', () => {
     const track = json.tables.find((t: { name: string }) => t.name === 'Track');
     expect(track).toMatchObject({ name: 'Track', rows: 3503, primaryKey: ['TrackId'] });
     expect(track.columns.map((c: { name: string }) => c.name)).toContain('UnitPrice');
-    expect(track.foreignKeys.map((f: { references: { table: string } }) => f.references.table).sort()).toEqual(['Album', 'Genre', 'MediaType']);
+    expect(
+      track.foreignKeys.map((f: { references: { table: string } }) => f.references.table).sort(),
+    ).toEqual(['Album', 'Genre', 'MediaType']);
     expect(json.crossServiceEdges).toEqual([]);
     expect(Array.isArray(json.problems)).toBe(true);
   });
@@ -71,13 +97,19 @@ describe('analyze Chinook (PostgreSQL)', () => {
     const fks = await t.db.query<{ t: string; r: string }>(
       `select conrelid::regclass::text as t, confrelid::regclass::text as r from pg_constraint where contype = 'f' and connamespace = 'public'::regnamespace`,
     );
-    const ours = report.tables.flatMap((x) => x.foreignKeys.map((fk) => `${x.name}->${fk.references.table}`)).sort();
+    const ours = report.tables
+      .flatMap((x) => x.foreignKeys.map((fk) => `${x.name}->${fk.references.table}`))
+      .sort();
     expect(ours).toEqual(fks.map((f) => `${f.t}->${f.r}`).sort());
   });
 
   it('estimates counts with --counts estimate and says so', async () => {
     await t.db.query('analyze');
-    const { report } = await runAnalyze({ planPath: '/nonexistent/cleave.yaml', sourceUrl: t.url, counts: 'estimate' });
+    const { report } = await runAnalyze({
+      planPath: '/nonexistent/cleave.yaml',
+      sourceUrl: t.url,
+      counts: 'estimate',
+    });
     const track = report.tables.find((x) => x.name === 'track')!;
     expect(track.rowsExact).toBe(false);
     expect(track.rows).toBeGreaterThan(3000);

@@ -42,17 +42,27 @@ describe('analyze Pagila (PostgreSQL, partitioned, domains, enums, policies)', (
         where k.contype = 'f' and c.relnamespace = 'public'::regnamespace and k.conparentid = 0
         order by 1`,
     );
-    const ours = report.tables.flatMap((x) => x.foreignKeys.map((fk) => `${x.name}(${fk.columns.join(',')})->${fk.references.table}`)).sort();
+    const ours = report.tables
+      .flatMap((x) => x.foreignKeys.map((fk) => `${x.name}(${fk.columns.join(',')})->${fk.references.table}`))
+      .sort();
     expect(ours).toEqual(expected.map((e) => e.fk));
     expect(report.summary.foreignKeys).toBe(expected.length);
   });
 
   it('reports the policies pg_catalog lists, with their expressions', async () => {
     const { catalog } = await runAnalyze({ planPath: '/nonexistent/cleave.yaml', sourceUrl: t.url });
-    const expected = await t.db.query<{ t: string; name: string; cmd: string; qual: string | null; check: string | null }>(
+    const expected = await t.db.query<{
+      t: string;
+      name: string;
+      cmd: string;
+      qual: string | null;
+      check: string | null;
+    }>(
       `select tablename::text as t, policyname::text as name, cmd::text, qual, with_check as check from pg_policies where schemaname = 'public' order by 1, 2`,
     );
-    const ours = catalog.tables.flatMap((x) => x.policies.map((p) => ({ t: x.name, name: p.name, cmd: p.command, qual: p.using, check: p.withCheck })));
+    const ours = catalog.tables.flatMap((x) =>
+      x.policies.map((p) => ({ t: x.name, name: p.name, cmd: p.command, qual: p.using, check: p.withCheck })),
+    );
     expect(ours).toEqual(expected);
     expect(catalog.tables.find((x) => x.name === 'customer')?.rlsEnabled).toBe(true);
   });
@@ -60,16 +70,26 @@ describe('analyze Pagila (PostgreSQL, partitioned, domains, enums, policies)', (
   it('reads domains, enums, sequences, views, triggers and functions', async () => {
     const { catalog } = await runAnalyze({ planPath: '/nonexistent/cleave.yaml', sourceUrl: t.url });
     expect(catalog.enums.map((e) => e.name)).toContain('mpaa_rating');
-    expect(catalog.enums.find((e) => e.name === 'mpaa_rating')?.values).toEqual(['G', 'PG', 'PG-13', 'R', 'NC-17']);
+    expect(catalog.enums.find((e) => e.name === 'mpaa_rating')?.values).toEqual([
+      'G',
+      'PG',
+      'PG-13',
+      'R',
+      'NC-17',
+    ]);
     expect(catalog.domains.map((d) => d.name)).toContain('year');
     const film = catalog.tables.find((x) => x.name === 'film')!;
     expect(film.columns.find((c) => c.name === 'rating')?.userType).toBe('public.mpaa_rating');
     expect(film.columns.find((c) => c.name === 'release_year')?.userType).toBe('public.year');
     expect(film.columns.find((c) => c.name === 'film_id')?.autoIncrement).toBe(true);
     expect(film.triggers.map((tr) => tr.name)).toContain('last_updated');
-    const [views] = await t.db.query<{ n: string }>(`select count(*) as n from pg_views where schemaname = 'public'`);
+    const [views] = await t.db.query<{ n: string }>(
+      `select count(*) as n from pg_views where schemaname = 'public'`,
+    );
     expect(catalog.views.filter((v) => !v.materialized)).toHaveLength(Number(views!.n));
-    const sequences = await t.db.query<{ name: string }>(`select sequencename::text as name from pg_sequences where schemaname = 'public' order by 1`);
+    const sequences = await t.db.query<{ name: string }>(
+      `select sequencename::text as name from pg_sequences where schemaname = 'public' order by 1`,
+    );
     expect(catalog.sequences.map((s) => s.name)).toEqual(sequences.map((s) => s.name));
     // Pagila's sequences are not OWNED BY their columns: the nextval() default is what ties them.
     expect(film.columns.find((c) => c.name === 'film_id')?.default).toMatch(/nextval\('film_film_id_seq'/);

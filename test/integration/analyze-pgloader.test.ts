@@ -33,16 +33,44 @@ describe('analyze pgloader’s SQLite edge cases', () => {
     const report = await analyzeCase('collision.db');
     const bad = report.problems.filter((p) => p.code === 'IDENTIFIER_COLLISION');
     expect(bad).toHaveLength(1);
-    expect(bad[0]).toMatchObject({ severity: 'error', table: 'products', column: 'col_very_long_name_that_exceeds_postgresql_identifier_limit_aaax' });
+    expect(bad[0]).toMatchObject({
+      severity: 'error',
+      table: 'products',
+      column: 'col_very_long_name_that_exceeds_postgresql_identifier_limit_aaax',
+    });
   });
 
   it('sqlite.db: 20 tables; tables without a primary key fall back to rowid', async () => {
     const report = await analyzeCase('sqlite.db');
     expect(report.tables).toHaveLength(20);
-    const noPk = report.tables.filter((t) => t.primaryKey === null).map((t) => t.name).sort();
-    expect(noPk).toEqual(['TableName', 'appointments', 'datetime_default', 'double', 'intege', 'item', 'long', 'references', 'stamps', 't548', 'unsigned']);
-    for (const name of noPk) expect(report.tables.find((t) => t.name === name)?.copyKey).toEqual({ columns: ['rowid'], source: 'rowid' });
-    expect(report.problems.filter((p) => p.code === 'NO_PRIMARY_KEY').map((p) => p.table).sort()).toEqual(noPk);
+    const noPk = report.tables
+      .filter((t) => t.primaryKey === null)
+      .map((t) => t.name)
+      .sort();
+    expect(noPk).toEqual([
+      'TableName',
+      'appointments',
+      'datetime_default',
+      'double',
+      'intege',
+      'item',
+      'long',
+      'references',
+      'stamps',
+      't548',
+      'unsigned',
+    ]);
+    for (const name of noPk)
+      expect(report.tables.find((t) => t.name === name)?.copyKey).toEqual({
+        columns: ['rowid'],
+        source: 'rowid',
+      });
+    expect(
+      report.problems
+        .filter((p) => p.code === 'NO_PRIMARY_KEY')
+        .map((p) => p.table)
+        .sort(),
+    ).toEqual(noPk);
     // `autoinc` declares `integer auto_increment primary key`: not SQLite's AUTOINCREMENT keyword.
     const reals = report.tables.find((t) => t.name === 'reals')!;
     expect(reals.primaryKey).toEqual(['id']);
@@ -51,7 +79,10 @@ describe('analyze pgloader’s SQLite edge cases', () => {
   it('test_pk.db: composite keys and the FK between the two tables', async () => {
     const report = await analyzeCase('test_pk.db');
     expect(report.summary.foreignKeys).toBe(1);
-    expect(report.tables.find((t) => t.name === 'division')?.foreignKeys[0]?.references).toEqual({ table: 'division_kind', columns: ['division_kind_id'] });
+    expect(report.tables.find((t) => t.name === 'division')?.foreignKeys[0]?.references).toEqual({
+      table: 'division_kind',
+      columns: ['division_kind_id'],
+    });
   });
 
   it('storage.sqlite: web2py schema with FKs and base64 blobs, no crash', async () => {
@@ -61,7 +92,14 @@ describe('analyze pgloader’s SQLite edge cases', () => {
   });
 
   it('every case runs through the CLI: exit 0, or 1 where a problem is an error (the collision)', async () => {
-    for (const name of ['bad-utf8.db', 'type-mismatch.db', 'collision.db', 'sqlite.db', 'test_pk.db', 'storage.sqlite']) {
+    for (const name of [
+      'bad-utf8.db',
+      'type-mismatch.db',
+      'collision.db',
+      'sqlite.db',
+      'test_pk.db',
+      'storage.sqlite',
+    ]) {
       const path = await sqliteCopy(...SQLITE.pgloader(name));
       const result = await runCli(['analyze', '--source', `sqlite:${path}`]);
       expect(result.stderr, name).toBe('');

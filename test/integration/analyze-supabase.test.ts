@@ -32,19 +32,30 @@ describe('analyze chatbot-ui (Supabase migrations over the auth/storage stub)', 
         where schemaname = 'public' and (coalesce(qual, '') || coalesce(with_check, '')) ~ 'auth\\.uid\\(\\)' order by 1`,
     );
     expect(expected.length).toBeGreaterThan(10);
-    const ours = catalog.supabase!.authPolicies.filter((p) => p.calls.includes('auth.uid')).map((p) => `${p.table}:${p.policy}`).sort();
+    const ours = catalog
+      .supabase!.authPolicies.filter((p) => p.calls.includes('auth.uid'))
+      .map((p) => `${p.table}:${p.policy}`)
+      .sort();
     expect(ours).toEqual(expected.map((e) => e.p).sort());
-    expect(report.problems.filter((p) => p.code === 'SUPABASE_AUTH_POLICY')).toHaveLength(catalog.supabase!.authPolicies.length);
+    expect(report.problems.filter((p) => p.code === 'SUPABASE_AUTH_POLICY')).toHaveLength(
+      catalog.supabase!.authPolicies.length,
+    );
   });
 
   it('reports storage buckets, storage policies, the sign-up trigger and the vector columns', async () => {
     const { catalog, report } = await runAnalyze({ planPath: '/nonexistent/cleave.yaml', sourceUrl: t.url });
     const buckets = await t.db.query<{ id: string }>('select id from storage.buckets order by id');
     expect(catalog.supabase!.storageBuckets.map((b) => b.id)).toEqual(buckets.map((b) => b.id));
-    const [storagePolicies] = await t.db.query<{ n: string }>(`select count(*) as n from pg_policies where schemaname = 'storage'`);
+    const [storagePolicies] = await t.db.query<{ n: string }>(
+      `select count(*) as n from pg_policies where schemaname = 'storage'`,
+    );
     expect(catalog.supabase!.storagePolicies).toHaveLength(Number(storagePolicies!.n));
-    expect(catalog.supabase!.authTriggers.map((tr) => tr.function)).toContain('public.create_profile_and_workspace');
-    expect(report.problems.map((p) => p.code)).toEqual(expect.arrayContaining(['SUPABASE_STORAGE', 'SUPABASE_AUTH_TRIGGER']));
+    expect(catalog.supabase!.authTriggers.map((tr) => tr.function)).toContain(
+      'public.create_profile_and_workspace',
+    );
+    expect(report.problems.map((p) => p.code)).toEqual(
+      expect.arrayContaining(['SUPABASE_STORAGE', 'SUPABASE_AUTH_TRIGGER']),
+    );
     const fileItems = catalog.tables.find((x) => x.name === 'file_items')!;
     expect(fileItems.columns.find((c) => c.name === 'openai_embedding')?.type).toMatch(/vector\(1536\)/);
     // Supabase's own schemas are not part of the monolith.
@@ -61,9 +72,17 @@ describe('analyze nextjs-subscription-payments (small Supabase project)', () => 
 
   it('finds its tables, the FKs to auth.users and its auth.uid() policies', async () => {
     const { report, catalog } = await runAnalyze({ planPath: '/nonexistent/cleave.yaml', sourceUrl: t.url });
-    expect(report.tables.map((x) => x.name).sort()).toEqual(['customers', 'prices', 'products', 'subscriptions', 'users']);
+    expect(report.tables.map((x) => x.name).sort()).toEqual([
+      'customers',
+      'prices',
+      'products',
+      'subscriptions',
+      'users',
+    ]);
     const refs = catalog.supabase!.authUserReferences.map((r) => `${r.table}.${r.columns.join()}`).sort();
-    const [n] = await t.db.query<{ n: string }>(`select count(*) as n from pg_constraint where contype = 'f' and confrelid = 'auth.users'::regclass`);
+    const [n] = await t.db.query<{ n: string }>(
+      `select count(*) as n from pg_constraint where contype = 'f' and confrelid = 'auth.users'::regclass`,
+    );
     expect(refs).toHaveLength(Number(n!.n));
     expect(refs).toContain('users.id');
     expect(catalog.supabase!.authPolicies.length).toBeGreaterThan(0);

@@ -41,7 +41,9 @@ services: { a: { tables: [t] } }
   });
 
   it('names a missing environment variable with its path and line', () => {
-    const error = parseError(`version: 1\nsource:\n  url: "\${SOURCE_URL}"\nservices: { a: { tables: [t] } }\n`);
+    const error = parseError(
+      `version: 1\nsource:\n  url: "\${SOURCE_URL}"\nservices: { a: { tables: [t] } }\n`,
+    );
     expect(error.message).toBe('cleave.yaml:3: source.url: environment variable SOURCE_URL is not set');
     expect(error.hint).toContain('export SOURCE_URL=');
   });
@@ -54,7 +56,9 @@ services: { a: { tables: [t] } }
 
   it('suggests the key meant for a misspelled one, with its line', () => {
     const error = parseError(VALID.replace('  jobs:\n    tables:', '  jobs:\n    tabels:'));
-    expect(error.message).toContain('cleave.yaml:7: services.jobs: unknown key `tabels`: did you mean `tables`?');
+    expect(error.message).toContain(
+      'cleave.yaml:7: services.jobs: unknown key `tabels`: did you mean `tables`?',
+    );
     expect(error.issues[1]?.message).toBe('missing `tables` (array)');
   });
 
@@ -68,7 +72,9 @@ services: { a: { tables: [t] } }
   });
 
   it('rejects an unknown layout and a bad service name', () => {
-    const error = parseError(VALID.replace('layout: schemas', 'layout: shards').replace('  auth:', '  Auth-Service:'));
+    const error = parseError(
+      VALID.replace('layout: schemas', 'layout: shards').replace('  auth:', '  Auth-Service:'),
+    );
     const messages = error.issues.map((i) => `${i.path}: ${i.message}`);
     expect(messages.some((m) => m.startsWith('layout: '))).toBe(true);
     expect(messages.some((m) => m.includes('service names are lower-case'))).toBe(true);

@@ -14,7 +14,11 @@ interface AnalyzeFlags {
   demoSource?: boolean;
 }
 
-export default async function analyzeCommand(flags: AnalyzeFlags, global: GlobalOptions, output: Output): Promise<number> {
+export default async function analyzeCommand(
+  flags: AnalyzeFlags,
+  global: GlobalOptions,
+  output: Output,
+): Promise<number> {
   if (flags.demoSource) await ensureDemoSource(global.plan, (line) => output.err(line));
   const result = await runAnalyze({
     planPath: global.plan,
@@ -25,7 +29,9 @@ export default async function analyzeCommand(flags: AnalyzeFlags, global: Global
   output.addSecrets(result.secrets);
   const { report } = result;
   if (flags.mermaid) {
-    const owner = result.plan ? new Map(report.tables.filter((t) => t.service).map((t) => [t.name, t.service!])) : null;
+    const owner = result.plan
+      ? new Map(report.tables.filter((t) => t.service).map((t) => [t.name, t.service!]))
+      : null;
     const diagram = renderMermaid(result.catalog, owner);
     if (global.json) output.data({ mermaid: diagram });
     else output.out(diagram);

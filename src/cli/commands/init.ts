@@ -11,7 +11,11 @@ interface InitFlags {
   force?: boolean;
 }
 
-export default async function initCommand(flags: InitFlags, global: GlobalOptions, output: Output): Promise<number> {
+export default async function initCommand(
+  flags: InitFlags,
+  global: GlobalOptions,
+  output: Output,
+): Promise<number> {
   const result = await runInit({
     sourceUrl: flags.source,
     planPath: global.plan,
@@ -24,9 +28,17 @@ export default async function initCommand(flags: InitFlags, global: GlobalOption
     output.data({ plan: where, services: result.services, envToSet: result.envToSet });
     return EXIT.ok;
   }
-  output.out(`wrote ${where}: ${result.catalog.tables.length} tables in ${result.services.length} proposed services`);
-  for (const s of result.services) output.out(`  ${s.name.padEnd(16)} ${s.tables.length} tables  ${s.reason}`);
-  if (result.envToSet) output.out(`the source URL holds a password, so the plan reads it from ${result.envToSet}: export ${result.envToSet}=... before running cleave`);
-  output.out(`next: review the services, then run \`cleave analyze${global.plan === 'cleave.yaml' ? '' : ` --plan ${global.plan}`}\``);
+  output.out(
+    `wrote ${where}: ${result.catalog.tables.length} tables in ${result.services.length} proposed services`,
+  );
+  for (const s of result.services)
+    output.out(`  ${s.name.padEnd(16)} ${s.tables.length} tables  ${s.reason}`);
+  if (result.envToSet)
+    output.out(
+      `the source URL holds a password, so the plan reads it from ${result.envToSet}: export ${result.envToSet}=... before running cleave`,
+    );
+  output.out(
+    `next: review the services, then run \`cleave analyze${global.plan === 'cleave.yaml' ? '' : ` --plan ${global.plan}`}\``,
+  );
   return EXIT.ok;
 }
