@@ -226,7 +226,7 @@ function planKey(plan: Plan | null, t: Table): string[] | undefined {
 function crossEdge(e: FkEdge, owner: Map<string, string>): CrossServiceEdge {
   const from = owner.get(e.from)!;
   const to = owner.get(e.to)!;
-  const base = `keep ${e.from}.${e.columns.join(', ')} as a plain indexed column holding ${e.to}'s id`;
+  const base = `keep ${e.from}.${e.columns.join(', ')} as a plain indexed column (it holds ids of ${e.to})`;
   const byAction: Record<string, string> = {
     cascade: `${base}; deletes in ${e.to} no longer cascade: have \`${to}\` publish deletions and \`${from}\` delete its dependent rows (or run a periodic orphan sweep)`,
     'set null': `${base}; have \`${to}\` publish deletions and \`${from}\` set the column to NULL`,

@@ -1,0 +1,21 @@
+// The public library API: everything the CLI does is reachable from here.
+export { type AnalyzeOptions, type AnalyzeResult, runAnalyze } from './app/analyze.js';
+export { type InitOptions, type InitResult, runInit } from './app/init.js';
+export { loadPlanFile, type PlanFile } from './app/plan-file.js';
+export { type IntrospectOptions, introspect } from './catalog/introspect.js';
+export type * from './catalog/model.js';
+export { sampleSqliteValues, type ValueIssue } from './catalog/sample.js';
+export { CleaveError, type ErrorCode, type PlanIssue } from './core/errors.js';
+export { redactText, redactUrl } from './core/redact.js';
+export { type ConnectOptions, connect } from './db/connect.js';
+export { type EmbeddedServer, embeddedServer } from './db/embedded.js';
+export type { Capabilities, Database, Row } from './db/port.js';
+export { type AnalysisReport, analyze, type CrossServiceEdge, type TableReport } from './plan/analysis.js';
+export { type CopyKey, copyKeyOf } from './plan/copy-key.js';
+export { renderMermaid } from './plan/mermaid.js';
+export { type Ownership, resolveOwnership } from './plan/ownership.js';
+export { type ParsedPlan, parsePlan } from './plan/parse.js';
+export type { Problem, Severity } from './plan/problems.js';
+export { type ProposedService, proposeServices } from './plan/propose.js';
+export { renderPlanYaml } from './plan/render-plan.js';
+export { type Plan, planSchema } from './plan/schema.js';
