@@ -80,6 +80,9 @@ function run(modulePath: string) {
       code = await module.default(options, global, output);
     } catch (error) {
       code = output.fail(error);
+    } finally {
+      const { shutdownEmbedded } = await import('../db/embedded.js');
+      await shutdownEmbedded();
     }
     process.exitCode = code;
   };

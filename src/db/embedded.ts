@@ -39,6 +39,18 @@ export function embeddedServer(options: EmbeddedOptions = {}): Promise<EmbeddedS
   return shared;
 }
 
+/**
+ * Stops the embedded server if this process started it. The CLI calls this when a command ends:
+ * the server is a child process, and a running child keeps Node's event loop (and the command) alive.
+ */
+export async function shutdownEmbedded(): Promise<void> {
+  const pending = shared;
+  shared = undefined;
+  if (!pending) return;
+  const server = await pending.catch(() => undefined);
+  if (server?.owned) await server.stop();
+}
+
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   const home = resolve(options.home ?? '.cleave');
   const dataDir = join(home, 'pg');
