@@ -1,7 +1,8 @@
-import { copyFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadStub, loadSupabaseMigrations } from '../../examples/supabase/load.js';
 import type { PostgresDatabase } from '../../src/db/postgres.js';
 import { runPsqlScript } from './psql-script.js';
 
@@ -37,19 +38,15 @@ export async function loadPagila(db: PostgresDatabase): Promise<void> {
   await runPsqlScript(db, await readFile(fixture('postgres', 'pagila', 'pagila-data.sql'), 'utf8'));
 }
 
-/** A Supabase project's migrations over the auth/storage stub, in file-name order. */
+/** A Supabase project's migrations over the auth/storage stub, in file-name order; returns what was skipped. */
 export async function loadSupabaseProject(
   db: PostgresDatabase,
   project: 'chatbot-ui' | 'nextjs-subscription-payments',
 ): Promise<string[]> {
-  const { supabaseCompatible } = await import('../../examples/supabase/compat.js');
-  await db.query(await readFile(join(REPO, 'examples', 'supabase', 'stub.sql'), 'utf8'));
-  const dir = fixture('supabase', project, 'supabase', 'migrations');
-  const skipped: string[] = [];
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()) {
-    const rewritten = supabaseCompatible(await readFile(join(dir, file), 'utf8'));
-    skipped.push(...rewritten.skipped);
-    await db.query(rewritten.sql);
-  }
+  await loadStub(db);
+  const { skipped } = await loadSupabaseMigrations(
+    db,
+    fixture('supabase', project, 'supabase', 'migrations'),
+  );
   return skipped;
 }
