@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { type EmbeddedServer, startEmbedded } from '../../src/db/embedded.js';
+import { FIXTURES } from './fixtures.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +20,11 @@ let home: string | undefined;
 
 /** One PostgreSQL for the whole run; each test file then makes its own database on it. */
 export async function setup(project: TestProject): Promise<void> {
+  if (!existsSync(FIXTURES)) {
+    throw new Error(
+      `the shared fixtures are not at ${FIXTURES}: clone the repository beside shared/, or set CLEAVE_FIXTURES`,
+    );
+  }
   const given = process.env.CLEAVE_TEST_PG_URL;
   if (given) {
     project.provide('pgAdminUrl', given);
