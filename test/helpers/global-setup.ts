@@ -3,7 +3,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { quoteIdent } from '../../src/core/ident.js';
 import { type EmbeddedServer, startEmbedded } from '../../src/db/embedded.js';
+import { PostgresDatabase } from '../../src/db/postgres.js';
 import { FIXTURES } from './fixtures.js';
 
 declare module 'vitest' {
@@ -12,10 +14,24 @@ declare module 'vitest' {
     pgAdminUrl: string;
     pgKind: 'machine' | 'embedded';
     redisUrl: string | null;
+    /** Every database a test creates starts with this; teardown drops any that a crashed file left. */
+    testDatabasePrefix: string;
   }
 }
 
 let server: EmbeddedServer | undefined;
+const PREFIX = `cleave_t${process.pid}_`;
+
+async function dropLeftovers(adminUrl: string | undefined): Promise<void> {
+  if (!adminUrl) return;
+  const db = new PostgresDatabase({ connectionString: adminUrl, display: 'test-admin', max: 1, role: 'target' });
+  try {
+    const rows = await db.query<{ name: string }>(`select datname as name from pg_database where starts_with(datname, $1)`, [PREFIX]);
+    for (const { name } of rows) await db.query(`drop database if exists ${quoteIdent(name)} with (force)`);
+  } finally {
+    await db.close();
+  }
+}
 let home: string | undefined;
 
 /** One PostgreSQL for the whole run; each test file then makes its own database on it. */
@@ -39,12 +55,14 @@ export async function setup(project: TestProject): Promise<void> {
       `[cleave tests] CLEAVE_TEST_PG_URL is not set: using an embedded PostgreSQL on port ${server.port}`,
     );
   }
+  project.provide('testDatabasePrefix', PREFIX);
   const redis = process.env.REDIS_URL ?? null;
   project.provide('redisUrl', redis);
   if (!redis) console.log('[cleave tests] REDIS_URL is not set: tests that need Redis are skipped');
 }
 
 export async function teardown(): Promise<void> {
+  await dropLeftovers(server?.adminUrl ?? process.env.CLEAVE_TEST_PG_URL);
   await server?.stop();
   if (home) await rm(home, { recursive: true, force: true });
 }

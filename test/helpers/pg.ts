@@ -29,7 +29,7 @@ function admin(): PostgresDatabase {
  * Each test file gets its own, so files run in parallel without seeing each other.
  */
 export async function createTestDatabase(label = 't'): Promise<TestDatabase> {
-  const name = `cleave_${label}_${process.pid}_${randomBytes(3).toString('hex')}`.toLowerCase();
+  const name = `${inject('testDatabasePrefix')}${label}_${randomBytes(3).toString('hex')}`.toLowerCase();
   const server = admin();
   try {
     await server.query(`create database ${quoteIdent(name)}`);
@@ -38,12 +38,19 @@ export async function createTestDatabase(label = 't'): Promise<TestDatabase> {
   }
   const url = urlWithDatabase(inject('pgAdminUrl'), name);
   const db = new PostgresDatabase({ connectionString: url, display: name, max: 4 });
-  afterAll(async () => {
-    await db.close();
-    await dropDatabase(name);
-  });
+  created.push({ name, db });
   return { name, url, db };
 }
+
+// Registered when a test file imports this module, so it runs after that file's tests, wherever
+// createTestDatabase was called from (a hook registered inside beforeAll would never run).
+const created: { name: string; db: PostgresDatabase }[] = [];
+afterAll(async () => {
+  for (const { name, db } of created.splice(0)) {
+    await db.close();
+    await dropDatabase(name);
+  }
+});
 
 export async function dropDatabase(name: string): Promise<void> {
   const server = admin();
