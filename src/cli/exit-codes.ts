@@ -9,7 +9,15 @@ export const EXIT = {
   usage: 2,
   /** A database could not be reached or opened. */
   unreachable: 3,
-  /** A bug: please report it with the output of `--verbose`. */
+  /** `migrate status`/`seed status`: work is pending. */
+  pending: 4,
+  /** An applied migration was edited since (drift): nothing was run. */
+  drift: 5,
+  /** A migration failed: it was rolled back and the ledger is unchanged. */
+  failed: 6,
+  /** Another process held the migration lock past the timeout. */
+  locked: 7,
+  /** A bug: please report it with the output of CLEAVE_DEBUG=1. */
   internal: 70,
 } as const;
 
@@ -20,7 +28,14 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'PLAN_EXISTS':
     case 'BAD_URL':
     case 'UNSUPPORTED':
+    case 'POOLED_URL':
       return EXIT.usage;
+    case 'MIGRATION_DRIFT':
+      return EXIT.drift;
+    case 'MIGRATION_FAILED':
+      return EXIT.failed;
+    case 'LOCK_TIMEOUT':
+      return EXIT.locked;
     case 'SOURCE_UNREACHABLE':
     case 'TARGET_UNREACHABLE':
     case 'EMBEDDED_FAILED':

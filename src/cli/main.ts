@@ -50,6 +50,63 @@ export function program(): Command {
     .option('--force', 'overwrite an existing plan file')
     .action(run('./commands/init.js'));
 
+  cli
+    .command('generate')
+    .description(
+      'write migrations/<service>/0001_init.sql for every service, from the plan and the source catalog',
+    )
+    .option('--roles', 'add one login role per service with rights on its own schema or database only')
+    .option('--migrations <dir>', 'migrations folder (default: migrations/ beside the plan)')
+    .option('--force', 'overwrite an initial migration that differs (only if it was never applied)')
+    .action(run('./commands/generate.js'));
+
+  const migrate = cli
+    .command('migrate')
+    .description('per-service migrations: up, down, status, create, baseline');
+  const migrateOptions = (command: Command) =>
+    command
+      .option('--service <name...>', 'only these services (default: all)')
+      .option('--migrations <dir>', 'migrations folder (default: migrations/ beside the plan)')
+      .option(
+        '--lock-timeout <seconds>',
+        'give up waiting for another migrate after this long',
+        parseCount,
+        60,
+      );
+  migrateOptions(
+    migrate
+      .command('up')
+      .description('apply pending migrations')
+      .option('--to <version>', 'stop after this version')
+      .option('--dry-run', 'print the SQL, run nothing'),
+  ).action(run('./commands/migrate.js', { action: 'up' }));
+  migrateOptions(
+    migrate
+      .command('down')
+      .description('revert the newest migration, or all after --to')
+      .option('--to <version>', 'revert everything after this version (0: all)')
+      .option('--dry-run', 'print the SQL, run nothing'),
+  ).action(run('./commands/migrate.js', { action: 'down' }));
+  migrateOptions(
+    migrate
+      .command('status')
+      .description('applied, pending and edited migrations (exit 4: pending, 5: drift)'),
+  ).action(run('./commands/migrate.js', { action: 'status' }));
+  migrateOptions(
+    migrate
+      .command('create')
+      .argument('<name>', 'what the migration does, e.g. add_invoice_index')
+      .description('create the next numbered migration file'),
+  ).action(run('./commands/migrate.js', { action: 'create' }));
+  migrateOptions(
+    migrate
+      .command('baseline')
+      .argument('[dir]', 'with --from: the prisma/migrations or supabase/migrations folder')
+      .description('record migrations as applied without running them')
+      .addOption(new Option('--from <tool>', 'import an existing history').choices(['prisma', 'supabase']))
+      .option('--to <version>', 'record up to this version'),
+  ).action(run('./commands/migrate.js', { action: 'baseline' }));
+
   return cli;
 }
 
@@ -70,8 +127,15 @@ type CommandModule = {
   default: (options: Record<string, unknown>, global: GlobalOptions, output: Output) => Promise<number>;
 };
 
-function run(modulePath: string) {
-  return async function (this: Command, options: Record<string, unknown>) {
+function run(modulePath: string, fixed: Record<string, unknown> = {}) {
+  return async function (this: Command, ...args: unknown[]) {
+    // commander passes the positional arguments first, then the options object, then the command.
+    const positional = args.slice(0, -2).filter((a) => a !== undefined);
+    const options = {
+      ...(args[args.length - 2] as Record<string, unknown>),
+      ...fixed,
+      ...(positional.length > 0 ? { arg: positional[0] } : {}),
+    };
     const global = this.optsWithGlobals() as GlobalOptions;
     const output = new Output(global.json);
     let code: number;

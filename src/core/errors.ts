@@ -12,6 +12,10 @@ export type ErrorCode =
   | 'BAD_URL'
   | 'UNSUPPORTED'
   | 'EMBEDDED_FAILED'
+  | 'POOLED_URL'
+  | 'MIGRATION_DRIFT'
+  | 'MIGRATION_FAILED'
+  | 'LOCK_TIMEOUT'
   | 'INTERNAL';
 
 export interface PlanIssue {

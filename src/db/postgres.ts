@@ -71,27 +71,56 @@ export class PostgresDatabase implements Database {
   }
 
   private wrap(error: unknown): Error {
-    const code = (error as { code?: string }).code ?? '';
-    if (UNREACHABLE.has(code)) {
-      const what = this.role === 'source' ? 'source' : 'target';
-      return new CleaveError(
-        this.role === 'source' ? 'SOURCE_UNREACHABLE' : 'TARGET_UNREACHABLE',
-        `cannot reach the ${what} database ${this.displayUrl}: ${redactText(messageOf(error))}`,
-        {
-          hint:
-            code === '3D000'
-              ? 'the database does not exist: create it or correct the URL'
-              : code === '28P01' || code === '28000'
-                ? 'the server refused the credentials: check the user and password in the URL'
-                : 'check that the server is running and the host, port and database in the URL are right',
-          cause: error,
-        },
-      );
-    }
-    if (error instanceof Error) {
-      error.message = redactText(error.message);
-      return error;
-    }
-    return new Error(redactText(String(error)));
+    return wrapPgError(error, this.displayUrl, this.role);
   }
+}
+
+/** A driver error as the user should see it: unreachable servers named (redacted), with what to check. */
+export function wrapPgError(error: unknown, displayUrl: string, role: 'source' | 'target'): Error {
+  const code = (error as { code?: string }).code ?? '';
+  if (UNREACHABLE.has(code)) {
+    const what = role === 'source' ? 'source' : 'target';
+    return new CleaveError(
+      role === 'source' ? 'SOURCE_UNREACHABLE' : 'TARGET_UNREACHABLE',
+      `cannot reach the ${what} database ${displayUrl}: ${redactText(messageOf(error))}`,
+      {
+        hint:
+          code === '3D000'
+            ? 'the database does not exist: create it or correct the URL'
+            : code === '28P01' || code === '28000'
+              ? 'the server refused the credentials: check the user and password in the URL'
+              : 'check that the server is running and the host, port and database in the URL are right',
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof Error) {
+    error.message = redactText(error.message);
+    return error;
+  }
+  return new Error(redactText(String(error)));
+}
+
+/**
+ * One dedicated connection (not pooled): for work that needs a session of its own, such as holding an
+ * advisory lock while running migrations.
+ */
+export async function openSession(
+  connectionString: string,
+  displayUrl: string,
+  role: 'source' | 'target' = 'target',
+): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString,
+    connectionTimeoutMillis: 15_000,
+    application_name: 'cleave',
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw wrapPgError(error, displayUrl, role);
+  }
+  return client;
 }
