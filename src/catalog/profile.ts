@@ -96,7 +96,9 @@ export function profileSqliteColumns(
     );
     statement.raw(true);
     for (const row of statement.iterate(rows) as Iterable<unknown[]>) {
-      columns.forEach((c, i) => addToProfile(profiles.get(c.name)!, row[i]));
+      columns.forEach((c, i) => {
+        addToProfile(profiles.get(c.name)!, row[i]);
+      });
     }
   }
   return out;

@@ -66,7 +66,28 @@ export function mapColumn(column: Column, ctx: ColumnContext): ColumnDef {
     type = mapped.type;
     reason = mapped.reason;
   } else {
-    type = column.userType ? `${column.userType.split('.').pop()}${column.isArray ? '[]' : ''}` : column.type;
+    type = column.userType
+      ? `${column.userType.split('.').pop()}${column.isArray ? '[]' : ''}`
+      : column.type.replace(/^(?:public|extensions)\./, '');
+  }
+  // pgvector is often missing (plain Debian, the embedded server): without it, and without a fallback in the
+  // plan, a vector becomes real[] and the decision is written down, never taken silently.
+  const needs = extensionFor(type);
+  if (
+    needs === 'vector' &&
+    ctx.availableExtensions !== null &&
+    !ctx.availableExtensions.has('vector') &&
+    !option?.fallback
+  ) {
+    ctx.choices.push({
+      table: ctx.table.id,
+      column: column.name,
+      from: type,
+      to: 'real[]',
+      reason:
+        'the target has no vector extension; set a fallback in the plan or install pgvector to choose otherwise',
+    });
+    type = 'real[]';
   }
   if (reason)
     ctx.choices.push({

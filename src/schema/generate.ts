@@ -59,6 +59,7 @@ export function generateServices(input: GenerateInput): ServiceDdl[] {
       .map((t) => [sourceKey(t.schema, t.name), ownership.owner.get(t.id)!]),
   );
   const usersService = plan.supabase?.usersService;
+  const sourceFunctions = new Set(catalog.functions.map((f) => f.name));
 
   return ownership.services.map((svc) => {
     const schema = serviceSchemaName(plan, svc.name);
@@ -170,7 +171,14 @@ export function generateServices(input: GenerateInput): ServiceDdl[] {
       after.push(...indexStatements(table, at(table.name), notes));
       if (table.rlsEnabled) after.push({ kind: 'enable-rls', table: at(table.name) });
       for (const policy of table.policies) {
-        const rewritten = rewritePolicy(policy);
+        const rewritten = rewritePolicy(policy, sourceFunctions);
+        const foreign = readsOtherService(
+          `${policy.using ?? ''} ${policy.withCheck ?? ''}`,
+          catalog,
+          ownership,
+          svc.name,
+        );
+        if (foreign) rewritten.refused = `reads ${foreign}, which is in another service`;
         if (rewritten.refused) {
           notes.push(`${table.id}: policy "${policy.name}" ${rewritten.refused}; left out`);
           continue;
@@ -237,6 +245,23 @@ export function generateServices(input: GenerateInput): ServiceDdl[] {
           ];
     return { service: svc.name, schema, role, up, down, notes, choices, crossServiceReferences };
   });
+}
+
+/** The first table of another service that a policy expression reads (FROM or JOIN), if any. */
+function readsOtherService(
+  expression: string,
+  catalog: Catalog,
+  ownership: Ownership,
+  service: string,
+): string | null {
+  for (const t of catalog.tables) {
+    const owner = ownership.owner.get(t.id);
+    if (owner === undefined || owner === service) continue;
+    const name = t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (new RegExp(`\\b(?:from|join)\\s+(?:"?${t.schema}"?\\.)?"?${name}"?(?![\\w$])`, 'i').test(expression))
+      return `${t.id} (service ${owner})`;
+  }
+  return null;
 }
 
 function authUsersTable(name: QualifiedName): Statement {

@@ -16,15 +16,26 @@ export interface RewrittenPolicy {
  * Supabase's roles -> PUBLIC (the service's own role, when generated, is the one that connects). A policy that
  * calls anything else of Supabase's (auth.jwt(), auth.role(), storage.*) cannot be rewritten faithfully.
  */
-export function rewritePolicy(policy: Policy): RewrittenPolicy {
+export function rewritePolicy(
+  policy: Policy,
+  sourceFunctions: ReadonlySet<string> = new Set(),
+): RewrittenPolicy {
   const rewrite = (text: string | null) =>
     text === null ? null : text.replace(/\bauth\.uid\s*\(\s*\)/g, `(${USER_ID_SETTING})`);
   const using = rewrite(policy.using);
   const withCheck = rewrite(policy.withCheck);
-  const leftover = /\b(auth\.\w+|storage\.\w+)\s*\(/.exec(`${using ?? ''} ${withCheck ?? ''}`);
+  const text = `${using ?? ''} ${withCheck ?? ''}`;
+  const leftover = /\b(auth\.\w+|storage\.\w+)\s*\(/.exec(text);
+  const own = [...text.matchAll(/\b(?:(\w+)\.)?(\w+)\s*\(/g)].find(
+    (m) => sourceFunctions.has(m[2]!) && m[1] !== 'pg_catalog',
+  );
   const roles = policy.roles.filter((r) => !SUPABASE_ROLES.has(r));
   return {
     policy: { ...policy, using, withCheck, roles: roles.length > 0 ? roles : ['public'] },
-    refused: leftover ? `calls ${leftover[1]}(), which has no equivalent outside Supabase` : null,
+    refused: leftover
+      ? `calls ${leftover[1]}(), which has no equivalent outside Supabase`
+      : own
+        ? `calls ${own[0].replace(/\s*\($/, '')}(), a function of the source that is not carried over`
+        : null,
   };
 }

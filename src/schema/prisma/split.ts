@@ -103,7 +103,7 @@ export function splitPrismaSchema(
 
   const cross: CrossServiceRelation[] = [];
   const rewritten = new Map<string, PrismaObject>();
-  const joinModels = new Map<string, PrismaObject[]>();
+  const joinModels: RewriteContext['joinModels'] = new Map();
   const taken = new Set(objects.map((o) => o.name));
   for (const o of objects) {
     const service = serviceOf.get(o.name);
@@ -118,7 +118,10 @@ export function splitPrismaSchema(
     const options = outputFor(service);
     const pgSchema = targetSchema(options);
     const own = objects.filter((o) => serviceOf.get(o.name) === service).map((o) => rewritten.get(o.name)!);
-    own.push(...(joinModels.get(service) ?? []));
+    for (const join of joinModels.get(service) ?? []) {
+      own.push(join.model);
+      leading.set(join.model, [join.doc]);
+    }
     const used = new Set(own.flatMap((o) => fieldsOf(o).map((f) => f.fieldType)));
     const chunks = [prismaHeader(options, header)];
     for (const o of own) chunks.push(printBlock(withSchema(o, pgSchema), leading.get(o) ?? []));
@@ -133,7 +136,7 @@ interface RewriteContext {
   byName: Map<string, PrismaObject>;
   serviceOf: Map<string, string>;
   cross: CrossServiceRelation[];
-  joinModels: Map<string, PrismaObject[]>;
+  joinModels: Map<string, { model: PrismaObject; doc: Comment }[]>;
   taken: Set<string>;
 }
 
@@ -257,7 +260,10 @@ function joinModel(
       blockAttribute('map', [JSON.stringify(table)]),
     ],
   };
-  ctx.joinModels.set(service, [...(ctx.joinModels.get(service) ?? []), model]);
+  const doc = comment(
+    `/// Prisma's implicit join table of ${a.name}.${(sourceIsA ? field : opposite).name}, kept as a model: ${target.name} is${where}`,
+  );
+  ctx.joinModels.set(service, [...(ctx.joinModels.get(service) ?? []), { model, doc }]);
   return model;
 }
 
