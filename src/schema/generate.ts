@@ -10,7 +10,7 @@ import {
   type TypeChoice,
 } from './columns.js';
 import { rewritePolicy } from './policies.js';
-import type { QualifiedName, Statement } from './statements.js';
+import type { ColumnDef, QualifiedName, Statement } from './statements.js';
 
 export interface GenerateInput {
   catalog: Catalog;
@@ -61,6 +61,33 @@ export function generateServices(input: GenerateInput): ServiceDdl[] {
   const usersService = plan.supabase?.usersService;
   const sourceFunctions = new Set(catalog.functions.map((f) => f.name));
 
+  // Phase 1: every owned table's columns, so that a referencing column can take its referenced column's type.
+  const mapped = new Map<
+    string,
+    { columns: ColumnDef[]; notes: string[]; choices: TypeChoice[]; sequences: Map<string, string> }
+  >();
+  for (const svc of ownership.services) {
+    for (const table of svc.tables) {
+      const ctx: ColumnContext = {
+        catalog,
+        table,
+        profiles: input.profiles?.get(table.id),
+        options: plan.tables?.[table.id]?.columns ?? plan.tables?.[`${table.schema}.${table.name}`]?.columns,
+        availableExtensions: input.availableExtensions ?? null,
+        sequences: new Map(),
+        notes: [],
+        choices: [],
+      };
+      mapped.set(table.id, {
+        columns: table.columns.map((c) => mapColumn(c, ctx)),
+        notes: ctx.notes,
+        choices: ctx.choices,
+        sequences: ctx.sequences,
+      });
+    }
+  }
+  if (catalog.engine === 'sqlite') unifyReferenceTypes(catalog, mapped);
+
   return ownership.services.map((svc) => {
     const schema = serviceSchemaName(plan, svc.name);
     const at = (name: string): QualifiedName => ({ schema, name });
@@ -77,24 +104,20 @@ export function generateServices(input: GenerateInput): ServiceDdl[] {
     if (hasAuthUsers) tables.push(authUsersTable(at(AUTH_USERS_TABLE)));
 
     for (const table of svc.tables) {
-      const ctx: ColumnContext = {
-        catalog,
-        table,
-        profiles: input.profiles?.get(table.id),
-        options: plan.tables?.[table.id]?.columns ?? plan.tables?.[`${table.schema}.${table.name}`]?.columns,
-        availableExtensions: input.availableExtensions ?? null,
-        sequences,
-        notes,
-        choices,
-      };
-      const columns = table.columns.map((c) => mapColumn(c, ctx));
+      const done = mapped.get(table.id)!;
+      const columns = done.columns;
+      notes.push(...done.notes);
+      choices.push(...done.choices);
+      for (const name of done.sequences.keys()) sequences.set(name, name);
+      const options =
+        plan.tables?.[table.id]?.columns ?? plan.tables?.[`${table.schema}.${table.name}`]?.columns;
       for (const c of table.columns) if (c.userType) userTypes.add(c.userType);
       for (const c of columns) {
         const ext = extensionFor(c.type);
         if (ext) extensions.add(ext);
         for (const e of extensionsOfDefault(c.default)) extensions.add(e);
       }
-      if (Object.values(ctx.options ?? {}).some((o) => o.encrypt)) extensions.add('pgcrypto');
+      if (Object.values(options ?? {}).some((o) => o.encrypt)) extensions.add('pgcrypto');
 
       const sqlite = catalog.engine === 'sqlite';
       tables.push({
@@ -371,4 +394,38 @@ function hash(text: string): string {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
   return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * A foreign-key column must have its referenced column's type. Sampling decides each column alone (a
+ * reference column that is NULL in every sampled row stays text while the key it points at became uuid),
+ * so SQLite-sourced reference columns take the type of the column they reference.
+ */
+function unifyReferenceTypes(
+  catalog: Catalog,
+  mapped: Map<string, { columns: ColumnDef[]; choices: TypeChoice[] }>,
+): void {
+  const byName = new Map(catalog.tables.map((t) => [t.name, t]));
+  for (const table of catalog.tables) {
+    const here = mapped.get(table.id);
+    if (!here) continue;
+    for (const fk of table.foreignKeys) {
+      const target = byName.get(fk.references.name);
+      const there = target && mapped.get(target.id);
+      if (!there) continue;
+      fk.columns.forEach((name, i) => {
+        const column = here.columns.find((c) => c.name === name);
+        const referenced = there.columns.find((c) => c.name === fk.references.columns[i]);
+        if (!column || !referenced || column.type === referenced.type) return;
+        here.choices.push({
+          table: table.id,
+          column: name,
+          from: column.type,
+          to: referenced.type,
+          reason: `references ${target.id}.${referenced.name}`,
+        });
+        column.type = referenced.type;
+      });
+    }
+  }
 }

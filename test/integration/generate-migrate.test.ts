@@ -192,3 +192,88 @@ describe.each(['vending', 'budget', 'agents-saas'] as ExampleName[])(
     });
   },
 );
+
+describe('generate and migrate: SQLite sources', () => {
+  it('Chinook (SQLite): integer keys -> bigint identity, NVARCHAR(n) -> varchar(n), NUMERIC(10,2) kept, FKs inside services', async () => {
+    const path = await sqliteCopy(...SQLITE.chinook);
+    const target = await createTestDatabase('gm_chinook_sqlite');
+    const { plan } = await projectWithPlan(`sqlite:${path}`, { targetUrl: target.url });
+    await roundTrip(plan);
+    const planFile = await loadPlanFile(plan);
+    const serviceOf = (table: string) =>
+      Object.entries(planFile.plan.services).find(([, s]) => s.tables.includes(table))![0];
+    const track = (await targetCatalog(target.url, serviceOf('Track'))).tables.find(
+      (t) => t.name === 'Track',
+    )!;
+    expect(shape(track).columns).toEqual([
+      'TrackId bigint not null',
+      'Name character varying(200) not null',
+      'AlbumId bigint',
+      'MediaTypeId bigint not null',
+      'GenreId bigint',
+      'Composer character varying(220)',
+      'Milliseconds bigint not null',
+      'Bytes bigint',
+      'UnitPrice numeric(10,2) not null',
+    ]);
+    expect(track.columns[0]!.identity).toBe('by default');
+    const invoice = (await targetCatalog(target.url, serviceOf('Invoice'))).tables.find(
+      (t) => t.name === 'Invoice',
+    )!;
+    expect(invoice.columns.find((c) => c.name === 'InvoiceDate')?.type).toBe('timestamp with time zone');
+    const playlistTrack = (await targetCatalog(target.url, serviceOf('PlaylistTrack'))).tables.find(
+      (t) => t.name === 'PlaylistTrack',
+    )!;
+    expect(playlistTrack.primaryKey?.columns).toEqual(['PlaylistId', 'TrackId']);
+  });
+
+  it('seo-content: TEXT uuids -> uuid, JSON -> jsonb, ISO-8601 -> timestamptz, vector -> the plan fallback, secret -> bytea', async () => {
+    const dir = await projectWithPlan('sqlite:unused', { plan: '' });
+    const source = join(dir.dir, 'monolith.sqlite');
+    await examples['seo-content'].build({ url: `sqlite:${source}`, scale: 1 });
+    const target = await createTestDatabase('gm_seo');
+    const text = (await readFile(join(examples['seo-content'].dir, 'cleave.yaml'), 'utf8')).replace(
+      'sqlite:./monolith.sqlite',
+      `sqlite:${source}`,
+    );
+    const { plan } = await projectWithPlan(`sqlite:${source}`, { plan: text, targetUrl: target.url });
+    await roundTrip(plan);
+    const column = async (service: string, table: string, name: string) =>
+      (await targetCatalog(target.url, service)).tables
+        .find((t) => t.name === table)!
+        .columns.find((c) => c.name === name)!.type;
+    expect(await column('auth', 'users', 'id')).toBe('uuid');
+    expect(await column('auth', 'users', 'created_at')).toBe('timestamp with time zone');
+    expect(await column('auth', 'api_keys', 'owner_id')).toBe('uuid');
+    expect(await column('auth', 'api_keys', 'metadata')).toBe('jsonb');
+    expect(await column('auth', 'api_keys', 'secret')).toBe('bytea');
+    expect(await column('jobs', 'jobs', 'payload')).toBe('jsonb');
+    expect(await column('jobs', 'jobs', 'progress')).toBe('double precision');
+    expect(await column('content', 'embeddings', 'vector')).toBe('real[]');
+    // A reference to another service's key keeps that key's type, even when every sampled value is NULL.
+    expect(await column('content', 'pages', 'source_job_id')).toBe('uuid');
+    const [ext] = await target.db.query<{ n: string }>(
+      `select count(*) as n from pg_extension where extname = 'pgcrypto'`,
+    );
+    expect(Number(ext!.n)).toBe(1);
+  });
+
+  it('pgloader’s sqlite.db: odd declarations and defaults generate SQL that PostgreSQL accepts', async () => {
+    const path = await sqliteCopy(...SQLITE.pgloader('sqlite.db'));
+    const target = await createTestDatabase('gm_pgloader');
+    const { plan } = await projectWithPlan(`sqlite:${path}`, { targetUrl: target.url });
+    const generated = await roundTrip(plan);
+    const text = generated.services.map((s) => s.ddl.notes.join('\n')).join('\n');
+    expect(text).toContain('default 0 is not a date');
+    const all = (
+      await Promise.all(generated.services.map((s) => targetCatalog(target.url, s.ddl.schema)))
+    ).flatMap((c) => c.tables);
+    const unsigned = all.find((t) => t.name === 'unsigned')!;
+    expect(unsigned.columns.map((c) => c.type)).toEqual(['bigint', 'integer', 'smallint']);
+    expect(all.find((t) => t.name === 't548')!.columns.map((c) => c.type)).toEqual([
+      'numeric(20,6)',
+      'numeric(12,4)',
+    ]);
+    expect(all.find((t) => t.name === 'blobs')!.columns.map((c) => c.type)).toEqual(['bigint', 'bytea']);
+  });
+});

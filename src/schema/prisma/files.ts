@@ -116,7 +116,7 @@ function clientFile(s: PrismaServiceFiles, schemaDir: string): string {
   let from = posix.relative('src/clients', posix.join(schemaDir, output));
   if (!from.startsWith('.')) from = `./${from}`;
   const name = clientName(s.service);
-  const poolVar = s.envVar.replace(/_URL$/, '') + '_POOL_MAX';
+  const poolVar = `${s.envVar.replace(/_URL$/, '')}_POOL_MAX`;
   return `import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '${from}/index.js';
 
