@@ -81,6 +81,14 @@ export async function migrationStatus(
   return compareWithLedger(files, await readApplied(client, service));
 }
 
+/**
+ * A killed client must not leave its migration running (and holding the lock) on the server: since
+ * PostgreSQL 14 the server can check the connection during a long statement and cancel it.
+ */
+async function watchForDeadClient(client: pg.ClientBase): Promise<void> {
+  await client.query("SET client_connection_check_interval = '1s'").catch(() => {});
+}
+
 /** Refuses to go on when an applied file was edited, showing how it changed from what ran. */
 function refuseDrift(service: string, files: MigrationFile[], applied: AppliedMigration[]): void {
   for (const a of applied) {
@@ -111,6 +119,7 @@ export async function migrateUp(
   options: RunOptions & { to?: string } = {},
 ): Promise<MigrationStatus[]> {
   await ensureControlSchema(client);
+  await watchForDeadClient(client);
   const release = await acquireLock(client, `cleave:migrate:${service}`, {
     timeoutMs: options.lockTimeoutMs ?? 60_000,
     onWait: () => options.onEvent?.({ service, version: '', name: '', event: 'waiting-for-lock' }),
