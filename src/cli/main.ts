@@ -107,6 +107,22 @@ export function program(): Command {
       .option('--to <version>', 'record up to this version'),
   ).action(run('./commands/migrate.js', { action: 'baseline' }));
 
+  const seedOptions = (command: Command) =>
+    command
+      .option('--service <name...>', 'only these services (default: all)')
+      .option('--seeds <dir>', 'seed sets folder (default: seeds/ beside the plan)')
+      .option('--migrations <dir>', 'migrations folder (default: migrations/ beside the plan)');
+  seedOptions(
+    cli
+      .command('seed')
+      .argument('[sets...]', 'seed sets to run (default: all new or changed); or `status`, or `reset`')
+      .description('run named seed sets: seeds/<service>/<set>/*.sql|*.ts; `seed status`; `seed reset --yes`')
+      .option('--yes', 'confirm `seed reset`, which empties the services’ tables first'),
+  ).action(run('./commands/seed.js', {}, 'args'));
+  seedOptions(cli.command('setup').description('migrate up, then seed, for every service')).action(
+    run('./commands/seed.js', { action: 'setup' }),
+  );
+
   return cli;
 }
 
@@ -127,14 +143,14 @@ type CommandModule = {
   default: (options: Record<string, unknown>, global: GlobalOptions, output: Output) => Promise<number>;
 };
 
-function run(modulePath: string, fixed: Record<string, unknown> = {}) {
+function run(modulePath: string, fixed: Record<string, unknown> = {}, positionalKey = 'arg') {
   return async function (this: Command, ...args: unknown[]) {
     // commander passes the positional arguments first, then the options object, then the command.
     const positional = args.slice(0, -2).filter((a) => a !== undefined);
     const options = {
       ...(args[args.length - 2] as Record<string, unknown>),
       ...fixed,
-      ...(positional.length > 0 ? { arg: positional[0] } : {}),
+      ...(positional.length > 0 ? { [positionalKey]: positional[0] } : {}),
     };
     const global = this.optsWithGlobals() as GlobalOptions;
     const output = new Output(global.json);
