@@ -1,0 +1,42 @@
+// `npm run bench`: each benchmark measures Cleave and its peer in the same run, on this machine, and prints
+// the ratio; the table is also written to docs/benchmarks.md.
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { startEmbedded } from '../src/db/embedded.js';
+import { benchMigrations } from './migrations.js';
+
+async function server(): Promise<{ url: string; stop: () => Promise<void>; kind: string }> {
+  const given = process.env.CLEAVE_BENCH_PG_URL ?? process.env.CLEAVE_TEST_PG_URL;
+  if (given) return { url: given, stop: async () => {}, kind: 'the given server' };
+  const home = await mkdtemp(join(tmpdir(), 'cleave-bench-'));
+  await chmod(home, 0o755);
+  const s = await startEmbedded({ home });
+  return { url: s.adminUrl, stop: () => s.stop(), kind: 'embedded PostgreSQL 18' };
+}
+
+const pg = await server();
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${pg.kind}`;
+const lines: string[] = [
+  `Machine: ${machine}`,
+  '',
+  '| benchmark | cleave | peer | ratio cleave/peer |',
+  '|---|---|---|---|',
+];
+try {
+  const count = Number(process.env.CLEAVE_BENCH_MIGRATIONS ?? 500);
+  const m = await benchMigrations(pg.url, count);
+  const per = (ms: number) => `${(ms / m.migrations).toFixed(2)} ms/migration`;
+  lines.push(
+    `| apply ${m.migrations} migrations to one service | ${(m.cleaveMs / 1000).toFixed(2)} s (${per(m.cleaveMs)}) | ${m.peerMs === null ? 'psql not installed' : `${(m.peerMs / 1000).toFixed(2)} s (${per(m.peerMs)}), ${m.peer}`} | ${m.peerMs === null ? '-' : (m.cleaveMs / m.peerMs).toFixed(2)} |`,
+  );
+} finally {
+  await pg.stop();
+}
+const table = lines.join('\n');
+console.log(table);
+await writeFile(
+  new URL('../docs/benchmarks.md', import.meta.url),
+  `# Benchmarks\n\nWritten by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}).\n\n${table}\n`,
+);
+process.exit(0);
