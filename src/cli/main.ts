@@ -107,6 +107,26 @@ export function program(): Command {
       .option('--to <version>', 'record up to this version'),
   ).action(run('./commands/migrate.js', { action: 'baseline' }));
 
+  cli
+    .command('prisma')
+    .description(
+      'one Prisma schema, prisma.config.ts and client per service: split a schema.prisma, or read the migrated targets',
+    )
+    .option(
+      '--from <schema.prisma>',
+      'the Prisma schema to split (without it: from the services’ migrated schemas)',
+    )
+    .option('--out <dir>', 'folder to write prisma/<service>/ and src/clients/ under', '.')
+    .option('--services <n>', 'without a plan: at most this many proposed services', parseCount)
+    .addOption(
+      new Option('--layout <layout>', 'target layout (default: the plan’s, else schemas)').choices([
+        'schemas',
+        'databases',
+      ]),
+    )
+    .option('--force', 'overwrite files written before')
+    .action(run('./commands/prisma.js'));
+
   const seedOptions = (command: Command) =>
     command
       .option('--service <name...>', 'only these services (default: all)')

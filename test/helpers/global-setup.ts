@@ -24,9 +24,17 @@ const PREFIX = `cleave_t${process.pid}_`;
 
 async function dropLeftovers(adminUrl: string | undefined): Promise<void> {
   if (!adminUrl) return;
-  const db = new PostgresDatabase({ connectionString: adminUrl, display: 'test-admin', max: 1, role: 'target' });
+  const db = new PostgresDatabase({
+    connectionString: adminUrl,
+    display: 'test-admin',
+    max: 1,
+    role: 'target',
+  });
   try {
-    const rows = await db.query<{ name: string }>(`select datname as name from pg_database where starts_with(datname, $1)`, [PREFIX]);
+    const rows = await db.query<{ name: string }>(
+      `select datname as name from pg_database where starts_with(datname, $1)`,
+      [PREFIX],
+    );
     for (const { name } of rows) await db.query(`drop database if exists ${quoteIdent(name)} with (force)`);
   } finally {
     await db.close();

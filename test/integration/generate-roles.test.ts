@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { SQLITE, sqliteCopy } from '../helpers/fixtures.js';
 import { createTestDatabase } from '../helpers/pg.js';
@@ -37,18 +37,28 @@ describe('generate --roles', () => {
     const { plan } = await projectWithPlan(`sqlite:${source}`, { plan: PLAN(source), targetUrl: target.url });
     const generated = await runCli(['generate', '--roles', '--plan', plan, '--json']);
     expect(generated.code, generated.stderr).toBe(0);
-    expect(JSON.parse(generated.stdout).services.map((s: { role: string }) => s.role)).toEqual(['catalog_role', 'sales_role', 'playlists_role']);
+    expect(JSON.parse(generated.stdout).services.map((s: { role: string }) => s.role)).toEqual([
+      'catalog_role',
+      'sales_role',
+      'playlists_role',
+    ]);
     const up = await runCli(['migrate', 'up', '--plan', plan]);
     expect(up.code, up.stderr).toBe(0);
 
     expect(await asRole(target.url, 'catalog_role', 'select count(*) from catalog."Track"')).toBe('ok');
-    expect(await asRole(target.url, 'catalog_role', `insert into catalog."Genre" ("Name") values ('x')`)).toBe('ok');
+    expect(
+      await asRole(target.url, 'catalog_role', `insert into catalog."Genre" ("Name") values ('x')`),
+    ).toBe('ok');
     // 42501: insufficient_privilege, on the schema of another service.
     expect(await asRole(target.url, 'catalog_role', 'select count(*) from sales."Invoice"')).toBe('42501');
     expect(await asRole(target.url, 'sales_role', 'select count(*) from catalog."Track"')).toBe('42501');
     expect(await asRole(target.url, 'playlists_role', 'select count(*) from sales."Customer"')).toBe('42501');
-    expect(await asRole(target.url, 'playlists_role', 'select count(*) from playlists."PlaylistTrack"')).toBe('ok');
+    expect(await asRole(target.url, 'playlists_role', 'select count(*) from playlists."PlaylistTrack"')).toBe(
+      'ok',
+    );
     // Nor can it read the migration ledger.
-    expect(await asRole(target.url, 'sales_role', 'select count(*) from cleave.schema_migrations')).toBe('42501');
+    expect(await asRole(target.url, 'sales_role', 'select count(*) from cleave.schema_migrations')).toBe(
+      '42501',
+    );
   });
 });

@@ -106,7 +106,7 @@ ${migrationsNote}export default defineConfig({
   // Paths here are relative to this file.
   schema: 'schema.prisma',
   migrations: { path: 'migrations' },
-  datasource: { url: env(${JSON.stringify(s.envVar)}) },
+  datasource: { url: env('${s.envVar}') },
 });
 `;
 }
@@ -136,7 +136,7 @@ function indexFile(services: readonly PrismaServiceFiles[]): string {
   const lines = [...services]
     .sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0))
     .map((s) => `export { ${clientName(s.service)} } from './${s.service}.client.js';`);
-  return `// Importing this module connects every service: a service that needs only its own database imports
+  return `// Importing this module needs every service's URL set: a service that uses only its own database imports
 // its ./<service>.client.js directly.
 ${lines.join('\n')}
 `;

@@ -59,7 +59,7 @@ interface ModelDraft {
   fieldOf: Map<string, string>;
   /** Field names in use in this model. */
   used: Set<string>;
-  relations: { field: Field; comments: Comment[] }[];
+  relations: Field[];
   /** A model with no unique criterion Prisma Client can use: kept, but @@ignore'd and outside relations. */
   ignored: boolean;
   blockAttributes: BlockAttribute[];
@@ -108,14 +108,16 @@ function draftModel(table: Table, taken: Set<string>, enums: Map<string, PrismaE
   const fieldOf = new Map<string, string>();
   for (const c of table.columns) fieldOf.set(c.name, unique(camelCase(c.name, 'column'), used));
   const pk = table.primaryKey?.columns ?? [];
+  const uniques = uniqueKeys(table);
+  const singleUnique = new Map(uniques.filter((u) => u.columns.length === 1).map((u) => [u.columns[0]!, u]));
   const scalars = table.columns.map((column): ScalarDraft => {
     const fieldName = fieldOf.get(column.name)!;
     const mapped = mapType(column, enums);
     const attributes: Attribute[] = [];
-    if (pk.length === 1 && pk[0] === column.name) {
-      const map = table.primaryKey?.name;
-      attributes.push(attribute('id', nameArg(map, `${table.name}_pkey`)));
-    }
+    if (pk.length === 1 && pk[0] === column.name)
+      attributes.push(attribute('id', nameArg(table.primaryKey?.name, `${table.name}_pkey`)));
+    const u = singleUnique.get(column.name);
+    if (u) attributes.push(attribute('unique', nameArg(u.name, `${table.name}_${column.name}_key`)));
     const def = mapDefault(column, mapped);
     if (def !== null) attributes.push(attribute('default', [def]));
     if (fieldName !== column.name) attributes.push(attribute('map', [JSON.stringify(column.name)]));
@@ -127,15 +129,16 @@ function draftModel(table: Table, taken: Set<string>, enums: Map<string, PrismaE
         text: `/// generated always as (${column.generated.expression}) ${column.generated.kind}: the database computes it, do not write it`,
       });
     if (mapped.note) comments.push({ type: 'comment', text: `/// ${mapped.note}` });
+    const fieldType: Field['fieldType'] = mapped.unsupported
+      ? { type: 'function', name: 'Unsupported', params: [JSON.stringify(mapped.type)] }
+      : mapped.type;
     return {
       column,
       comments,
       field: {
         type: 'field',
         name: fieldName,
-        fieldType: mapped.unsupported
-          ? { type: 'function', name: 'Unsupported', params: [JSON.stringify(mapped.type)] }
-          : mapped.type,
+        fieldType,
         array: mapped.list,
         optional: column.nullable && !mapped.list,
         attributes,
@@ -150,25 +153,19 @@ function draftModel(table: Table, taken: Set<string>, enums: Map<string, PrismaE
         ...nameArg(table.primaryKey?.name, `${table.name}_pkey`),
       ]),
     );
-  const uniques = uniqueKeys(table);
   for (const u of uniques) {
+    if (u.columns.length === 1) continue;
     const fallback = `${table.name}_${u.columns.join('_')}_key`;
-    if (u.columns.length === 1) {
-      const s = scalars.find((x) => x.column.name === u.columns[0])!;
-      s.field.attributes!.splice(1, 0, attribute('unique', nameArg(u.name, fallback)));
-    } else
-      blockAttributes.push(
-        blockAttribute('unique', [columnsArg(u.columns, fieldOf), ...nameArg(u.name, fallback)]),
-      );
+    blockAttributes.push(
+      blockAttribute('unique', [columnsArg(u.columns, fieldOf), ...nameArg(u.name, fallback)]),
+    );
   }
   for (const i of table.indexes) {
     if (i.primary || i.unique || i.predicate !== null || i.method !== 'btree') continue;
     if (!i.columns.every((c) => fieldOf.has(c))) continue;
+    const fallback = `${table.name}_${i.columns.join('_')}_idx`;
     blockAttributes.push(
-      blockAttribute('index', [
-        columnsArg(i.columns, fieldOf),
-        ...nameArg(i.name, `${table.name}_${i.columns.join('_')}_idx`),
-      ]),
+      blockAttribute('index', [columnsArg(i.columns, fieldOf), ...nameArg(i.name, fallback)]),
     );
   }
   const required = (cols: readonly string[]) =>
@@ -204,11 +201,15 @@ function addRelations(models: readonly ModelDraft[], byTable: Map<string, ModelD
       const to = byTable.get(`${fk.references.schema}.${fk.references.name}`);
       const first = from.scalars.find((s) => s.column.name === fk.columns[0]);
       if (!first) continue;
-      const modelled =
-        to && !from.ignored && !to.ignored && fk.references.columns.every((c) => to.fieldOf.has(c));
-      if (!to || !modelled) {
+      const why = !to
+        ? 'outside this service'
+        : from.ignored || to.ignored
+          ? 'not a relation here because one side has no primary key'
+          : !isKey(to.table, fk.references.columns)
+            ? 'not a relation here because the referenced columns are no key Prisma knows'
+            : null;
+      if (!to || why !== null) {
         const target = `${fk.references.schema}.${fk.references.name}(${fk.references.columns.join(', ')})`;
-        const why = to ? 'not modelled (one side has no primary key)' : 'outside this service';
         first.comments.push({
           type: 'comment',
           text: `/// references ${target}, ${why}: check it in the application`,
@@ -236,35 +237,35 @@ function addRelations(models: readonly ModelDraft[], byTable: Map<string, ModelD
     const fallback = `${from.table.name}_${fk.columns.join('_')}_fkey`;
     if (fk.name && fk.name !== fallback) args.push(keyValue('map', JSON.stringify(fk.name)));
     from.relations.push({
-      comments: [],
-      field: {
-        type: 'field',
-        name: fieldName,
-        fieldType: to.name,
-        array: false,
-        optional,
-        attributes: [attribute('relation', args)],
-      },
+      type: 'field',
+      name: fieldName,
+      fieldType: to.name,
+      array: false,
+      optional,
+      attributes: [attribute('relation', args)],
     });
     // The other side: a list, or a single optional row when the key columns are themselves unique.
     const oneToOne = [
       from.table.primaryKey?.columns ?? [],
       ...uniqueKeys(from.table).map((u) => u.columns),
     ].some((cols) => cols.length === fk.columns.length && cols.every((c) => fk.columns.includes(c)));
-    const base = oneToOne ? lowerFirst(from.name) : plural(lowerFirst(from.name));
+    const base = oneToOne ? singular(lowerFirst(from.name)) : plural(lowerFirst(from.name));
     const backName = unique(named ? `${base}By${upperFirst(fieldName)}` : base, to.used);
     to.relations.push({
-      comments: [],
-      field: {
-        type: 'field',
-        name: backName,
-        fieldType: from.name,
-        array: !oneToOne,
-        optional: oneToOne,
-        attributes: relationName ? [attribute('relation', [JSON.stringify(relationName)])] : [],
-      },
+      type: 'field',
+      name: backName,
+      fieldType: from.name,
+      array: !oneToOne,
+      optional: oneToOne,
+      attributes: relationName ? [attribute('relation', [JSON.stringify(relationName)])] : [],
     });
   }
+}
+
+/** Prisma's `references` must name the target's primary key or one of its unique keys, exactly. */
+function isKey(table: Table, columns: readonly string[]): boolean {
+  const keys = [table.primaryKey?.columns ?? [], ...uniqueKeys(table).map((u) => u.columns)];
+  return keys.some((k) => k.length === columns.length && k.every((c) => columns.includes(c)));
 }
 
 /** `artist_id` -> `artist`; a composite key, or a name already taken, -> the target's name. */
@@ -273,19 +274,19 @@ function relationFieldName(from: ModelDraft, to: ModelDraft, fk: ForeignKey): st
   const stripped = single?.replace(/_?(id|ID|Id)$/, '') ?? '';
   const candidates = [
     stripped !== '' && stripped !== single ? camelCase(stripped, '') : '',
-    lowerFirst(to.name),
+    singular(lowerFirst(to.name)),
     single
       ? `${camelCase(single, 'column')}${to.name}`
       : `${lowerFirst(to.name)}By${fk.columns.map((c) => upperFirst(camelCase(c, 'c'))).join('')}`,
   ];
   for (const c of candidates) if (c !== '' && !from.used.has(c)) return unique(c, from.used);
-  return unique(lowerFirst(to.name), from.used);
+  return unique(singular(lowerFirst(to.name)), from.used);
 }
 
 function finishModel(m: ModelDraft, schema: string | null): Model {
   const properties: Model['properties'] = [];
   for (const s of m.scalars) properties.push(...s.comments, s.field);
-  for (const r of m.relations) properties.push(...r.comments, r.field);
+  properties.push(...m.relations);
   const block = [...m.blockAttributes];
   if (m.name !== m.table.name) block.push(blockAttribute('map', [JSON.stringify(m.table.name)]));
   if (m.ignored) block.push(blockAttribute('ignore', []));
@@ -489,6 +490,14 @@ function plural(name: string): string {
   if (/s$/.test(name)) return name;
   if (/[^aeiou]y$/.test(name)) return `${name.slice(0, -1)}ies`;
   return `${name}s`;
+}
+
+/** Model names follow table names, often plural: a field holding one row reads better singular. */
+function singular(name: string): string {
+  if (/[^aeiou]ies$/.test(name)) return `${name.slice(0, -3)}y`;
+  if (/(ss|x|ch|sh)es$/.test(name)) return name.slice(0, -2);
+  if (/[^su]s$/.test(name) && name.length > 3) return name.slice(0, -1);
+  return name;
 }
 
 function unique(name: string, taken: Set<string>): string {

@@ -127,7 +127,7 @@ export function splitPrismaSchema(
     for (const o of own) chunks.push(printBlock(withSchema(o, pgSchema), leading.get(o) ?? []));
     for (const [name, e] of enums)
       if (used.has(name)) chunks.push(printBlock(withSchema(e, pgSchema), leading.get(e) ?? []));
-    services[service] = `${chunks.join('\n')}`;
+    services[service] = chunks.join('\n');
   }
   return { services, unassigned, crossServiceRelations: cross };
 }
