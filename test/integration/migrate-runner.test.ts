@@ -216,5 +216,33 @@ describe('the migration runner', () => {
     expect(baseline.code, baseline.stderr).toBe(0);
     expect(baseline.stdout).toContain('recorded 2 migration(s) as applied');
     expect(await ledger()).toEqual(['0001', '20240101000000', '20240102000000']);
+
+    // A Prisma Migrate history: one folder per migration with its migration.sql.
+    const prisma = join(dir, 'prisma-migrations');
+    await mkdir(join(prisma, '20240301120000_add_z'), { recursive: true });
+    await writeFile(
+      join(prisma, '20240301120000_add_z', 'migration.sql'),
+      'CREATE TABLE "z" ("id" SERIAL PRIMARY KEY);',
+    );
+    await writeFile(join(prisma, 'migration_lock.toml'), 'provider = "postgresql"');
+    const fromPrisma = await runCli([
+      'migrate',
+      'baseline',
+      '--from',
+      'prisma',
+      prisma,
+      '--service',
+      'app',
+      '--plan',
+      plan,
+      '--json',
+    ]);
+    expect(fromPrisma.code, fromPrisma.stderr).toBe(0);
+    expect(JSON.parse(fromPrisma.stdout).services[0].recorded).toEqual(['20240301120000_add_z.sql']);
+    expect(await ledger()).toEqual(['0001', '20240101000000', '20240102000000', '20240301120000']);
+    const events = await target.db.query<{ n: string }>(
+      `select count(*) as n from cleave.migration_events where event = 'baselined'`,
+    );
+    expect(Number(events[0]!.n)).toBe(3);
   });
 });
