@@ -60,5 +60,9 @@ describe('generate --roles', () => {
     expect(await asRole(target.url, 'sales_role', 'select count(*) from cleave.schema_migrations')).toBe(
       '42501',
     );
+
+    // Roles are server-wide: leave none behind on a shared test server.
+    await target.db.query('drop owned by catalog_role, sales_role, playlists_role');
+    await target.db.query('drop role catalog_role, sales_role, playlists_role');
   });
 });
