@@ -29,7 +29,10 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BAD_URL':
     case 'UNSUPPORTED':
     case 'POOLED_URL':
+    case 'COPY_STARTED':
       return EXIT.usage;
+    case 'COPY_REJECTS':
+      return EXIT.problems;
     case 'MIGRATION_DRIFT':
       return EXIT.drift;
     case 'MIGRATION_FAILED':

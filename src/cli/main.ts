@@ -127,6 +127,24 @@ export function program(): Command {
     .option('--force', 'overwrite files written before')
     .action(run('./commands/prisma.js'));
 
+  cli
+    .command('copy')
+    .description('copy every owned table from the source into its service, in resumable chunks (COPY speed)')
+    .option('--service <name...>', 'only these services (default: all)')
+    .option('--table <name...>', 'only these tables')
+    .option('--resume', 'continue an interrupted copy after its last committed chunk')
+    .option('--fresh', 'empty the target tables and start over')
+    .option('--create', 'run `migrate up` first')
+    .option('--max-rejects <n>', 'rows that may be rejected before the copy counts as failed', parseCount0, 0)
+    .option('--chunk-rows <n>', 'rows per chunk (one transaction and checkpoint each)', parseCount, 50_000)
+    .option('--jobs <n>', 'tables copied at once', parseCount)
+    .option(
+      '--rejects <file>',
+      'JSON-lines file of rejected rows (default: copy-rejects.jsonl beside the plan)',
+    )
+    .option('--migrations <dir>', 'migrations folder, for --create')
+    .action(run('./commands/copy.js'));
+
   const seedOptions = (command: Command) =>
     command
       .option('--service <name...>', 'only these services (default: all)')
@@ -156,6 +174,13 @@ function parseCount(value: string): number {
       'cleave.invalidArgument',
       `expected a positive whole number, got ${value}`,
     );
+  return n;
+}
+
+function parseCount0(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new CommanderError(EXIT.usage, 'cleave.invalidArgument', `expected a whole number, got ${value}`);
   return n;
 }
 

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'MIGRATION_DRIFT'
   | 'MIGRATION_FAILED'
   | 'LOCK_TIMEOUT'
+  | 'COPY_REJECTS'
+  | 'COPY_STARTED'
   | 'INTERNAL';
 
 export interface PlanIssue {

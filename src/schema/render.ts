@@ -21,7 +21,8 @@ export function renderStatement(s: Statement): string {
     case 'create-schema':
       return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s.schema)};`;
     case 'create-extension':
-      return `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(s.name)};`;
+      // In public, explicitly: the default creation schema could be a service schema, hidden from the others.
+      return `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(s.name)} SCHEMA public;`;
     case 'create-enum':
       return `CREATE TYPE ${q(s.type)} AS ENUM (${s.values.map(stringLiteral).join(', ')});`;
     case 'create-domain':

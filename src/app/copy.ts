@@ -1,0 +1,204 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { introspect } from '../catalog/introspect.js';
+import { readRejects } from '../copy/progress.js';
+import { type CopyEvent, copyService, type TableCopyReport } from '../copy/run.js';
+import { CleaveError } from '../core/errors.js';
+import { connect } from '../db/connect.js';
+import { openSession, PostgresDatabase } from '../db/postgres.js';
+import { parseDatabaseUrl } from '../db/url.js';
+import { ensureControlSchema } from '../migrations/control.js';
+import { readMigrationDir } from '../migrations/files.js';
+import { migrateUp } from '../migrations/runner.js';
+import { resolveOwnership } from '../plan/ownership.js';
+import { loadPlanFile } from './plan-file.js';
+import { resolveTargets, resolveUrl } from './targets.js';
+
+export interface CopyAppOptions {
+  planPath: string;
+  services?: string[] | undefined;
+  tables?: string[] | undefined;
+  resume?: boolean;
+  fresh?: boolean;
+  create?: boolean;
+  maxRejects?: number;
+  chunkRows?: number;
+  jobs?: number;
+  /** JSON-lines reject file (default: copy-rejects.jsonl beside the plan). */
+  rejectsFile?: string | undefined;
+  migrationsDir?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: (event: CopyEvent) => void;
+}
+
+export interface CopyAppResult {
+  tables: TableCopyReport[];
+  rejectsFile: string | null;
+  rejected: number;
+  secrets: string[];
+}
+
+/** `cleave copy`: every owned table of every (or the chosen) service from the source into its target. */
+export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
+  const planFile = await loadPlanFile(options.planPath, options.env);
+  const { plan } = planFile;
+  const source = await connect(plan.source.url, { baseDir: planFile.dir, role: 'source' });
+  const secrets = [...planFile.secrets];
+  for (const spec of Object.values(plan.tables ?? {})) {
+    for (const col of Object.values(spec.columns ?? {})) {
+      const key = col.encrypt ? (options.env ?? process.env)[col.encrypt.keyEnv] : undefined;
+      if (key) secrets.push(key);
+    }
+  }
+  try {
+    const catalog = await introspect(source, { schemas: plan.source.schemas, counts: 'estimate' });
+    const ownership = resolveOwnership(plan, catalog, planFile.lineOf);
+    const errors = ownership.problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0)
+      throw new CleaveError('PLAN_INVALID', errors[0]!.message, {
+        hint: errors[0]!.hint ?? 'run `cleave analyze`',
+      });
+    const unknown = (options.tables ?? []).filter((t) => !catalog.tables.some((x) => x.id === t));
+    if (unknown.length > 0)
+      throw new CleaveError('PLAN_INVALID', `no table ${unknown.join(', ')} in the source`, {
+        hint: 'name tables as `cleave analyze` lists them',
+      });
+
+    const sourceUrl = parseDatabaseUrl(plan.source.url, planFile.dir);
+    let openSource: (() => ReturnType<typeof openSession>) | undefined;
+    if (sourceUrl.engine !== 'sqlite') {
+      const connectionString =
+        sourceUrl.engine === 'postgres'
+          ? sourceUrl.connectionString
+          : (await resolveUrl(plan.source.url, false)).connectionString;
+      openSource = () => openSession(connectionString, sourceUrl.display, 'source');
+    }
+    const targets = await resolveTargets(planFile, {
+      services: options.services,
+      migrationsDir: options.migrationsDir,
+      create: options.create ?? false,
+    });
+    const reports: TableCopyReport[] = [];
+    for (const target of targets) {
+      // Timestamps without a zone (SQLite's usual text) are read as UTC, whatever the server's TimeZone.
+      const openTarget = async () => {
+        const client = await openSession(target.connectionString, target.display);
+        await client.query("SET TIME ZONE 'UTC'");
+        return client;
+      };
+      if (options.create) {
+        const client = await openTarget();
+        try {
+          await migrateUp(client, target.service, await readMigrationDir(target.migrationsDir));
+        } finally {
+          await client.end();
+        }
+      }
+      await guardRestart(openTarget, target.service, options);
+      const db = new PostgresDatabase({
+        connectionString: target.connectionString,
+        display: target.display,
+        max: 2,
+        role: 'target',
+      });
+      let targetCatalog: Awaited<ReturnType<typeof introspect>>;
+      try {
+        targetCatalog = await introspect(db, { schemas: [target.schema], counts: 'estimate' });
+      } finally {
+        await db.close();
+      }
+      const service = ownership.services.find((s) => s.name === target.service)!;
+      reports.push(
+        ...(await copyService(
+          {
+            service: target.service,
+            schema: target.schema,
+            tables: service.tables,
+            target: targetCatalog,
+            openTarget,
+          },
+          {
+            catalog,
+            plan,
+            source,
+            openSource,
+            chunkRows: options.chunkRows,
+            jobs: options.jobs ?? Math.max(1, Math.min(4, source instanceof PostgresDatabase ? 3 : 2)),
+            fresh: options.fresh,
+            only: options.tables,
+            env: options.env,
+            onEvent: options.onEvent,
+          },
+        )),
+      );
+    }
+
+    const rejectsFile = options.rejectsFile ?? join(planFile.dir, 'copy-rejects.jsonl');
+    const rejected = reports.reduce((n, r) => n + r.rejected, 0);
+    await writeRejects(targets, rejectsFile);
+    if (rejected > (options.maxRejects ?? 0)) {
+      throw new CleaveError(
+        'COPY_REJECTS',
+        `${rejected} row(s) could not be copied (more than --max-rejects ${options.maxRejects ?? 0}); they are listed in ${rejectsFile}`,
+        {
+          hint: 'fix those rows in the source (or repair them in the plan) and run `cleave copy --fresh`, or accept them with --max-rejects N',
+        },
+      );
+    }
+    return { tables: reports, rejectsFile: rejected > 0 ? rejectsFile : null, rejected, secrets };
+  } finally {
+    await source.close();
+  }
+}
+
+/** A copy that was interrupted or finished is only continued or redone on purpose. */
+async function guardRestart(
+  openTarget: () => ReturnType<typeof openSession>,
+  service: string,
+  options: CopyAppOptions,
+): Promise<void> {
+  if (options.resume || options.fresh) return;
+  const client = await openTarget();
+  try {
+    await ensureControlSchema(client);
+    const { rows } = await client.query<{ n: string; done: string }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE done) AS done FROM cleave.copy_progress WHERE service = $1`,
+      [service],
+    );
+    const n = Number(rows[0]!.n);
+    if (n > 0) {
+      const finished = Number(rows[0]!.done) === n;
+      throw new CleaveError(
+        'COPY_STARTED',
+        `service ${service} was ${finished ? 'already copied' : 'partly copied by an earlier run'}`,
+        {
+          hint: finished
+            ? 'pass --fresh to empty its tables and copy again'
+            : 'pass --resume to continue after the last committed chunk, or --fresh to start over',
+        },
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The reject file, JSON lines rendered from cleave.copy_rejects: each rejected row exactly once. */
+async function writeRejects(
+  targets: { connectionString: string; display: string; service: string }[],
+  file: string,
+): Promise<void> {
+  const lines: string[] = [];
+  for (const t of targets) {
+    const client = await openSession(t.connectionString, t.display);
+    try {
+      for (const r of await readRejects(client, t.service))
+        lines.push(JSON.stringify({ service: t.service, ...r }));
+    } finally {
+      await client.end();
+    }
+  }
+  if (lines.length === 0) return;
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${lines.join('\n')}\n`);
+}

@@ -1,0 +1,230 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { excerpt } from '../catalog/value-checks.js';
+import { quoteIdent } from '../core/ident.js';
+import type { SqliteDatabase } from '../db/sqlite.js';
+import { type Encoder, encodeNull } from './encode.js';
+import { afterKey, afterKeyLiteral, keyList, keyToJson } from './keyset.js';
+import { advanceProgress, insertRejects } from './progress.js';
+
+export interface CopyColumn {
+  /** Column name in the source and the target (same name). */
+  name: string;
+  encode: Encoder;
+  /** The target column holds pgp_sym_encrypt(value): the chunk goes through a staging table. */
+  encrypted: boolean;
+  /** PostgreSQL source: the SELECT expression that yields the target type (the column itself when equal). */
+  selectExpression?: string;
+}
+
+export interface ChunkTarget {
+  client: pg.ClientBase;
+  service: string;
+  schema: string;
+  table: string;
+  /** The target has GENERATED ALWAYS identity columns: inserts need OVERRIDING SYSTEM VALUE. */
+  alwaysIdentity: boolean;
+  /** The encryption key for encrypted columns (passed as a bind parameter, never logged or stored). */
+  encryptionKey?: string | undefined;
+}
+
+export interface ChunkResult {
+  read: number;
+  written: number;
+  rejected: number;
+  lastKey: unknown[] | null;
+  /** No rows after this chunk. */
+  end: boolean;
+}
+
+const target = (t: ChunkTarget) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+const columnList = (columns: readonly CopyColumn[]) => columns.map((c) => quoteIdent(c.name)).join(', ');
+
+/**
+ * Runs one chunk inside a target transaction: COPY the rows (straight into the table, or into a staging table
+ * when a column is encrypted or an identity is GENERATED ALWAYS), record rejects, advance the checkpoint,
+ * COMMIT. Everything a chunk does lands together or not at all.
+ */
+async function inTransaction(
+  t: ChunkTarget,
+  columns: readonly CopyColumn[],
+  sourceTable: string,
+  fill: (
+    copySql: string,
+  ) => Promise<{ read: number; rejects: Reject[]; lastKey: unknown[] | null; end: boolean }>,
+): Promise<ChunkResult> {
+  const staged = t.alwaysIdentity || columns.some((c) => c.encrypted);
+  await t.client.query('BEGIN');
+  try {
+    let copyInto = `${target(t)} (${columnList(columns)})`;
+    if (staged) {
+      await t.client.query(
+        `CREATE TEMP TABLE cleave_stage ON COMMIT DROP AS SELECT ${columnList(columns)} FROM ${target(t)} WITH NO DATA`,
+      );
+      for (const c of columns.filter((x) => x.encrypted)) {
+        await t.client.query(
+          `ALTER TABLE cleave_stage ALTER COLUMN ${quoteIdent(c.name)} TYPE text USING NULL`,
+        );
+      }
+      copyInto = `cleave_stage (${columnList(columns)})`;
+    }
+    const filled = await fill(`COPY ${copyInto} FROM STDIN`);
+    let written = filled.read - filled.rejects.length;
+    if (staged) {
+      const select = columns
+        .map((c) => (c.encrypted ? `public.pgp_sym_encrypt(${quoteIdent(c.name)}, $1)` : quoteIdent(c.name)))
+        .join(', ');
+      const result = await t.client.query(
+        `INSERT INTO ${target(t)} (${columnList(columns)}) ${t.alwaysIdentity ? 'OVERRIDING SYSTEM VALUE ' : ''}SELECT ${select} FROM cleave_stage`,
+        columns.some((c) => c.encrypted) ? [t.encryptionKey] : [],
+      );
+      written = result.rowCount ?? written;
+    }
+    await insertRejects(t.client, t.service, sourceTable, filled.rejects);
+    await advanceProgress(t.client, {
+      service: t.service,
+      table: sourceTable,
+      target: `${t.schema}.${t.table}`,
+      lastKey: filled.lastKey === null ? null : keyToJson(filled.lastKey),
+      read: filled.read,
+      written,
+      rejected: filled.rejects.length,
+      done: filled.end,
+    });
+    await t.client.query('COMMIT');
+    return {
+      read: filled.read,
+      written,
+      rejected: filled.rejects.length,
+      lastKey: filled.lastKey,
+      end: filled.end,
+    };
+  } catch (error) {
+    await t.client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+interface Reject {
+  key: string;
+  column: string | null;
+  value: string | null;
+  reason: string;
+}
+
+/**
+ * One chunk from SQLite: the next `limit` rows after `after` in key order, read with iterate() (no table in
+ * memory), encoded value by value; a row with a value that cannot be cast is rejected whole, never altered.
+ * Text is read as raw bytes, so invalid UTF-8 is seen as stored, not as a replacement character.
+ */
+export function copySqliteChunk(
+  source: SqliteDatabase,
+  sourceTable: string,
+  key: string[],
+  columns: CopyColumn[],
+  t: ChunkTarget,
+  after: unknown[] | null,
+  limit: number,
+): Promise<ChunkResult> {
+  const values = columns.map(
+    (c) =>
+      `CASE WHEN typeof(${quoteIdent(c.name)}) = 'text' THEN CAST(${quoteIdent(c.name)} AS BLOB) ELSE ${quoteIdent(c.name)} END`,
+  );
+  const where = after === null ? '' : `WHERE ${afterKey(key, () => '?')}`;
+  const sql = `SELECT ${keyList(key)}, ${values.join(', ')} FROM ${quoteIdent(sourceTable)} ${where} ORDER BY ${keyList(key)} LIMIT ?`;
+  return inTransaction(t, columns, sourceTable, async (copySql) => {
+    const statement = source.handle.prepare(sql).raw(true).safeIntegers(true);
+    const rows = statement.iterate(...(after ?? []), limit) as IterableIterator<unknown[]>;
+    const rejects: Reject[] = [];
+    let read = 0;
+    let lastKey: unknown[] | null = null;
+    const k = key.length;
+    const lines = new Readable({
+      read() {
+        let batch = '';
+        for (let n = 0; n < 500; n++) {
+          const next = rows.next();
+          if (next.done) {
+            if (batch) this.push(batch);
+            this.push(null);
+            return;
+          }
+          const row = next.value;
+          read++;
+          lastKey = row.slice(0, k);
+          let line = '';
+          let rejected: Reject | null = null;
+          for (let i = 0; i < columns.length; i++) {
+            const value = row[k + i];
+            if (value === null) {
+              line += i === 0 ? encodeNull() : `\t${encodeNull()}`;
+              continue;
+            }
+            const encoded = columns[i]!.encode(value);
+            if (!encoded.ok) {
+              rejected = {
+                key: keyToJson(lastKey),
+                column: columns[i]!.name,
+                value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
+                reason: encoded.reason,
+              };
+              break;
+            }
+            line += i === 0 ? encoded.text : `\t${encoded.text}`;
+          }
+          if (rejected) rejects.push(rejected);
+          else batch += `${line}\n`;
+        }
+        this.push(batch);
+      },
+    });
+    await pipeline(lines, t.client.query(copyFrom(copySql)));
+    return { read, rejects, lastKey, end: read < limit };
+  });
+}
+
+/**
+ * One chunk from PostgreSQL: the chunk's upper key is found first (an index walk of `limit` keys), then the rows
+ * between the last key and it stream COPY TO -> COPY FROM without being parsed: the peers' speed, with a checkpoint.
+ */
+export async function copyPostgresChunk(
+  source: pg.ClientBase,
+  sourceTable: { schema: string; name: string; id: string },
+  key: string[],
+  keyTypes: string[],
+  columns: CopyColumn[],
+  t: ChunkTarget,
+  after: unknown[] | null,
+  limit: number,
+): Promise<ChunkResult> {
+  const from = `${quoteIdent(sourceTable.schema)}.${quoteIdent(sourceTable.name)}`;
+  const afterSql = after === null ? null : afterKeyLiteral(key, after, keyTypes);
+  const boundary = await source.query({
+    text: `SELECT ${keyList(key)} FROM ${from} ${afterSql ? `WHERE ${afterSql}` : ''} ORDER BY ${keyList(key)} OFFSET ${limit - 1} LIMIT 1`,
+    rowMode: 'array',
+  });
+  const hi = (boundary.rows[0] as unknown[] | undefined) ?? null;
+  const predicates = [afterSql, hi === null ? null : afterKeyLiteral(key, hi, keyTypes, '<=')].filter(
+    (p): p is string => p !== null,
+  );
+  const select = columns.map((c) => c.selectExpression ?? quoteIdent(c.name)).join(', ');
+  const copyOut = `COPY (SELECT ${select} FROM ${from}${predicates.length ? ` WHERE ${predicates.join(' AND ')}` : ''}) TO STDOUT`;
+  return inTransaction(t, columns, sourceTable.id, async (copySql) => {
+    const out = source.query(copyTo(copyOut));
+    const into = t.client.query(copyFrom(copySql));
+    await pipeline(out, into);
+    // Without an upper key this was the last chunk; its last key is then the table's greatest.
+    const lastKey =
+      hi ??
+      (
+        await source.query({
+          text: `SELECT ${keyList(key)} FROM ${from} ORDER BY ${key.map((c) => `${quoteIdent(c)} DESC`).join(', ')} LIMIT 1`,
+          rowMode: 'array',
+        })
+      ).rows[0] ??
+      after;
+    return { read: out.rowCount, rejects: [], lastKey: lastKey as unknown[] | null, end: hi === null };
+  });
+}

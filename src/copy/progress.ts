@@ -1,0 +1,100 @@
+import type pg from 'pg';
+
+/** Runtime SQL of copy checkpoints and rejects (cleave.copy_progress, cleave.copy_rejects). */
+export interface TableProgress {
+  lastKey: unknown[] | null;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsRejected: number;
+  done: boolean;
+}
+
+export async function readProgress(
+  client: pg.ClientBase,
+  service: string,
+  table: string,
+): Promise<TableProgress | null> {
+  const { rows } = await client.query(
+    'SELECT last_key, rows_read, rows_written, rows_rejected, done FROM cleave.copy_progress WHERE service = $1 AND source_table = $2',
+    [service, table],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    lastKey: r.last_key,
+    rowsRead: Number(r.rows_read),
+    rowsWritten: Number(r.rows_written),
+    rowsRejected: Number(r.rows_rejected),
+    done: r.done,
+  };
+}
+
+/** Adds one committed chunk to the table's checkpoint; runs inside the chunk's transaction. */
+export async function advanceProgress(
+  client: pg.ClientBase,
+  row: {
+    service: string;
+    table: string;
+    target: string;
+    lastKey: string | null;
+    read: number;
+    written: number;
+    rejected: number;
+    done: boolean;
+  },
+): Promise<void> {
+  await client.query(
+    `INSERT INTO cleave.copy_progress (service, source_table, target_table, last_key, rows_read, rows_written, rows_rejected, done)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
+     ON CONFLICT (service, source_table) DO UPDATE SET
+       last_key = coalesce(excluded.last_key, cleave.copy_progress.last_key),
+       rows_read = cleave.copy_progress.rows_read + excluded.rows_read,
+       rows_written = cleave.copy_progress.rows_written + excluded.rows_written,
+       rows_rejected = cleave.copy_progress.rows_rejected + excluded.rows_rejected,
+       done = excluded.done, updated_at = now()`,
+    [row.service, row.table, row.target, row.lastKey, row.read, row.written, row.rejected, row.done],
+  );
+}
+
+export async function insertRejects(
+  client: pg.ClientBase,
+  service: string,
+  table: string,
+  rejects: { key: string; column: string | null; value: string | null; reason: string }[],
+): Promise<void> {
+  if (rejects.length === 0) return;
+  await client.query(
+    `INSERT INTO cleave.copy_rejects (service, source_table, key, column_name, value_excerpt, reason)
+     SELECT $1, $2, r.key::jsonb, r.column_name, r.value_excerpt, r.reason
+       FROM jsonb_to_recordset($3::jsonb) AS r(key text, column_name text, value_excerpt text, reason text)`,
+    [
+      service,
+      table,
+      JSON.stringify(
+        rejects.map((r) => ({ key: r.key, column_name: r.column, value_excerpt: r.value, reason: r.reason })),
+      ),
+    ],
+  );
+}
+
+export async function readRejects(
+  client: pg.ClientBase,
+  service: string,
+): Promise<{ table: string; key: unknown; column: string | null; value: string | null; reason: string }[]> {
+  const { rows } = await client.query(
+    'SELECT source_table, key, column_name, value_excerpt, reason FROM cleave.copy_rejects WHERE service = $1 ORDER BY id',
+    [service],
+  );
+  return rows.map((r) => ({
+    table: r.source_table,
+    key: r.key,
+    column: r.column_name,
+    value: r.value_excerpt,
+    reason: r.reason,
+  }));
+}
+
+export async function resetProgress(client: pg.ClientBase, service: string): Promise<void> {
+  await client.query('DELETE FROM cleave.copy_progress WHERE service = $1', [service]);
+  await client.query('DELETE FROM cleave.copy_rejects WHERE service = $1', [service]);
+}

@@ -1,0 +1,324 @@
+import type pg from 'pg';
+import type { Catalog, Table } from '../catalog/model.js';
+import { CleaveError, messageOf } from '../core/errors.js';
+import { quoteIdent } from '../core/ident.js';
+import type { Database } from '../db/port.js';
+import type { SqliteDatabase } from '../db/sqlite.js';
+import { ensureControlSchema } from '../migrations/control.js';
+import { copyKeyOf } from '../plan/copy-key.js';
+import type { Plan } from '../plan/schema.js';
+import { type ChunkTarget, type CopyColumn, copyPostgresChunk, copySqliteChunk } from './chunk.js';
+import { encoderFor } from './encode.js';
+import { loadOrder } from './order.js';
+import { readProgress, resetProgress } from './progress.js';
+
+export interface TableCopyReport {
+  service: string;
+  table: string;
+  target: string;
+  read: number;
+  written: number;
+  rejected: number;
+  skipped: boolean;
+  durationMs: number;
+}
+
+export type CopyEvent =
+  | { kind: 'table-start'; service: string; table: string; estimatedRows: number | null; alreadyRead: number }
+  | { kind: 'chunk'; service: string; table: string; read: number; written: number; rejected: number }
+  | { kind: 'table-done'; report: TableCopyReport };
+
+export interface ServiceCopyInput {
+  service: string;
+  schema: string;
+  /** Tables of the source this service owns. */
+  tables: Table[];
+  /** The migrated target schema of the service. */
+  target: Catalog;
+  /** Opens a dedicated target session (one per table being copied in parallel). */
+  openTarget: () => Promise<pg.Client>;
+}
+
+export interface CopyOptions {
+  catalog: Catalog;
+  plan: Plan;
+  source: Database;
+  /** PostgreSQL sources: opens a dedicated source session per table being copied. */
+  openSource?: () => Promise<pg.Client>;
+  chunkRows?: number;
+  /** Tables copied at once (each takes one source and one target session). */
+  jobs?: number;
+  fresh?: boolean;
+  /** Only these tables (ids). */
+  only?: string[] | undefined;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: (event: CopyEvent) => void;
+}
+
+/**
+ * Copies every owned table of one service into its migrated target, wave by wave in foreign-key order, tables of
+ * a wave in parallel up to `jobs`. Cyclic foreign keys are dropped for the copy and added back, validated, at
+ * the end (recorded in cleave.copy_dropped_constraints, so a killed copy restores them on its next run).
+ */
+export async function copyService(input: ServiceCopyInput, options: CopyOptions): Promise<TableCopyReport[]> {
+  const control = await input.openTarget();
+  const reports: TableCopyReport[] = [];
+  try {
+    await ensureControlSchema(control);
+    const owned = input.tables.filter((t) => !options.only?.length || options.only.includes(t.id));
+    const targetTables = input.target.tables.filter((t) => owned.some((o) => o.name === t.name));
+    if (options.fresh) {
+      await resetProgress(control, input.service);
+      if (targetTables.length > 0) {
+        await control.query(
+          `TRUNCATE ${targetTables.map((t) => `${quoteIdent(input.schema)}.${quoteIdent(t.name)}`).join(', ')} RESTART IDENTITY CASCADE`,
+        );
+      }
+    }
+    const order = loadOrder(input.target.tables);
+    await dropCyclicConstraints(control, input, order.cyclic);
+
+    for (const wave of order.waves) {
+      const tables = owned.filter((t) => wave.includes(t.name));
+      let next = 0;
+      const worker = async () => {
+        while (next < tables.length) {
+          const table = tables[next++]!;
+          reports.push(await copyTable(table, input, options));
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.max(1, Math.min(options.jobs ?? 2, tables.length)) }, worker),
+      );
+    }
+    await restoreConstraints(control, input.service);
+    await moveSequences(control, input);
+  } finally {
+    await control.end().catch(() => {});
+  }
+  return reports;
+}
+
+async function copyTable(
+  table: Table,
+  input: ServiceCopyInput,
+  options: CopyOptions,
+): Promise<TableCopyReport> {
+  const started = Date.now();
+  const targetTable = input.target.tables.find((t) => t.name === table.name);
+  if (!targetTable) {
+    throw new CleaveError(
+      'UNSUPPORTED',
+      `table ${table.id} of service ${input.service} does not exist in the target`,
+      {
+        hint: 'run `cleave generate` and `cleave migrate up` first (or pass --create)',
+      },
+    );
+  }
+  const planOptions = options.plan.tables?.[table.id];
+  const key = copyKeyOf(table, planOptions?.key);
+  if (!key) {
+    throw new CleaveError('UNSUPPORTED', `table ${table.id} has no key to copy by`, {
+      hint: `declare a primary key, or set tables.${table.id}.key in the plan`,
+    });
+  }
+  const columns: CopyColumn[] = targetTable.columns
+    .filter((c) => c.generated === null && table.columns.some((s) => s.name === c.name))
+    .map((c) => {
+      const encrypted = planOptions?.columns?.[c.name]?.encrypt !== undefined;
+      const sourceColumn = table.columns.find((s) => s.name === c.name)!;
+      return {
+        name: c.name,
+        encrypted,
+        encode: encoderFor({ name: c.name, type: encrypted ? 'text' : c.type }),
+        selectExpression: selectExpression(sourceColumn.type, c.type, c.name, encrypted),
+      };
+    });
+  let encryptionKey: string | undefined;
+  for (const c of columns.filter((x) => x.encrypted)) {
+    const env = planOptions!.columns![c.name]!.encrypt!.keyEnv;
+    encryptionKey = (options.env ?? process.env)[env];
+    if (!encryptionKey) {
+      throw new CleaveError(
+        'PLAN_INVALID',
+        `${table.id}.${c.name} is encrypted with the key in ${env}, which is not set`,
+        {
+          hint: `export ${env}=... (the key is passed to the database as a parameter and never printed or stored)`,
+        },
+      );
+    }
+  }
+
+  const client = await input.openTarget();
+  const sourceSession = options.openSource ? await options.openSource() : null;
+  try {
+    const progress = await readProgress(client, input.service, table.id);
+    const report: TableCopyReport = {
+      service: input.service,
+      table: table.id,
+      target: `${input.schema}.${table.name}`,
+      read: progress?.rowsRead ?? 0,
+      written: progress?.rowsWritten ?? 0,
+      rejected: progress?.rowsRejected ?? 0,
+      skipped: progress?.done === true,
+      durationMs: 0,
+    };
+    if (progress?.done) {
+      options.onEvent?.({ kind: 'table-done', report });
+      return report;
+    }
+    options.onEvent?.({
+      kind: 'table-start',
+      service: input.service,
+      table: table.id,
+      estimatedRows: table.rows,
+      alreadyRead: report.read,
+    });
+    const target: ChunkTarget = {
+      client,
+      service: input.service,
+      schema: input.schema,
+      table: table.name,
+      alwaysIdentity: targetTable.columns.some((c) => c.identity === 'always'),
+      encryptionKey,
+    };
+    const keyTypes = key.columns.map((k) => table.columns.find((c) => c.name === k)?.type ?? 'text');
+    let after = progress?.lastKey ?? null;
+    const limit = options.chunkRows ?? 50_000;
+    for (;;) {
+      const chunk = sourceSession
+        ? await copyPostgresChunk(
+            sourceSession,
+            { schema: table.schema, name: table.name, id: table.id },
+            key.columns,
+            keyTypes,
+            columns,
+            target,
+            after,
+            limit,
+          )
+        : await copySqliteChunk(
+            options.source as SqliteDatabase,
+            table.name,
+            key.columns,
+            columns,
+            target,
+            after,
+            limit,
+          );
+      report.read += chunk.read;
+      report.written += chunk.written;
+      report.rejected += chunk.rejected;
+      options.onEvent?.({
+        kind: 'chunk',
+        service: input.service,
+        table: table.id,
+        read: chunk.read,
+        written: chunk.written,
+        rejected: chunk.rejected,
+      });
+      if (chunk.end) break;
+      after = chunk.lastKey;
+    }
+    report.durationMs = Date.now() - started;
+    options.onEvent?.({ kind: 'table-done', report });
+    return report;
+  } catch (error) {
+    if (error instanceof CleaveError) throw error;
+    throw new CleaveError(
+      'INTERNAL',
+      `copying ${table.id} into ${input.schema}.${table.name} failed: ${messageOf(error)}`,
+      {
+        hint: 'the chunk in progress was rolled back; fix the cause and run `cleave copy --resume` to go on from the last committed chunk',
+        cause: error,
+      },
+    );
+  } finally {
+    await client.end().catch(() => {});
+    await sourceSession?.end().catch(() => {});
+  }
+}
+
+/** PostgreSQL source: the SELECT expression that gives the target column's type. */
+function selectExpression(sourceType: string, targetType: string, name: string, encrypted: boolean): string {
+  const column = quoteIdent(name);
+  if (encrypted) return `${column}::text`;
+  // Types compare without their schema: an enum is public.mpaa_rating in the source, films.mpaa_rating in the target.
+  const base = (t: string) => t.replace(/^(?:"[^"]+"|\w+)\./, '');
+  if (base(sourceType) === base(targetType)) return column;
+  // A vector kept as text '[1,2,3]' becomes the real[] fallback '{1,2,3}'.
+  if (/vector\(\d+\)$/.test(sourceType) && targetType.endsWith('[]'))
+    return `translate(${column}::text, '[]', '{}')::${targetType}`;
+  return `${column}::${base(targetType)}`;
+}
+
+async function dropCyclicConstraints(
+  client: pg.ClientBase,
+  input: ServiceCopyInput,
+  cyclic: { table: string; constraint: string }[],
+): Promise<void> {
+  for (const c of cyclic) {
+    const table = `${quoteIdent(input.schema)}.${quoteIdent(c.table)}`;
+    await client.query('BEGIN');
+    try {
+      const { rows } = await client.query<{ def: string }>(
+        `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2`,
+        [table, c.constraint],
+      );
+      if (rows[0]) {
+        await client.query(
+          `INSERT INTO cleave.copy_dropped_constraints (service, table_name, name, definition) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+          [input.service, table, c.constraint, rows[0].def],
+        );
+        await client.query(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(c.constraint)}`);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  }
+}
+
+/** Adds back the foreign keys dropped for the copy: NOT VALID first (no long lock), then VALIDATE. */
+async function restoreConstraints(client: pg.ClientBase, service: string): Promise<void> {
+  const { rows } = await client.query<{ table_name: string; name: string; definition: string }>(
+    'SELECT table_name, name, definition FROM cleave.copy_dropped_constraints WHERE service = $1',
+    [service],
+  );
+  for (const r of rows) {
+    await client.query('BEGIN');
+    try {
+      await client.query(
+        `ALTER TABLE ${r.table_name} ADD CONSTRAINT ${quoteIdent(r.name)} ${r.definition} NOT VALID`,
+      );
+      await client.query('DELETE FROM cleave.copy_dropped_constraints WHERE table_name = $1 AND name = $2', [
+        r.table_name,
+        r.name,
+      ]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+    await client.query(`ALTER TABLE ${r.table_name} VALIDATE CONSTRAINT ${quoteIdent(r.name)}`);
+  }
+}
+
+/** Identity columns and nextval() defaults continue after the greatest copied value. */
+async function moveSequences(client: pg.ClientBase, input: ServiceCopyInput): Promise<void> {
+  for (const t of input.target.tables) {
+    for (const c of t.columns.filter((x) => x.autoIncrement)) {
+      const table = `${quoteIdent(input.schema)}.${quoteIdent(t.name)}`;
+      const named = /nextval\('([^']+)'/.exec(c.default ?? '')?.[1];
+      const fromDefault =
+        named === undefined ? null : named.includes('.') ? named : `${quoteIdent(input.schema)}.${named}`;
+      await client.query(
+        `SELECT setval(seq, greatest(m, 1), m IS NOT NULL)
+           FROM (SELECT coalesce(pg_get_serial_sequence($1, $2)::regclass, $3::regclass) AS seq, (SELECT max(${quoteIdent(c.name)}) FROM ${table})::bigint AS m) s
+          WHERE seq IS NOT NULL`,
+        [table, c.name, fromDefault],
+      );
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { runCopy } from '../../src/app/copy.js';
+import { runGenerate } from '../../src/app/generate.js';
+import { loadPlanFile } from '../../src/app/plan-file.js';
+import { loadPagila, SQLITE, sqliteCopy } from '../helpers/fixtures.js';
+import { createTestDatabase } from '../helpers/pg.js';
+import { projectWithPlan } from '../helpers/project.js';
+
+const CHINOOK_PLAN = (source: string) => `version: 1
+source: { url: "sqlite:${source}" }
+services:
+  catalog: { tables: [Artist, Album, Track, Genre, MediaType] }
+  sales: { tables: [Customer, Employee, Invoice, InvoiceLine] }
+  playlists: { tables: [Playlist, PlaylistTrack] }
+`;
+
+/** A SQLite value and a PostgreSQL value are the same datum (the test's own rules, independent of Cleave's). */
+function same(sqlite: unknown, pg: unknown): boolean {
+  if (sqlite === null || pg === null) return sqlite === pg;
+  if (pg instanceof Date) return new Date(`${String(sqlite).replace(' ', 'T')}Z`).getTime() === pg.getTime();
+  if (typeof sqlite === 'number' || typeof sqlite === 'bigint') return Number(sqlite) === Number(pg);
+  return String(sqlite) === String(pg);
+}
+
+describe('cleave copy', () => {
+  it('Chinook SQLite -> three services: every count and every value equal to the source', async () => {
+    const source = await sqliteCopy(...SQLITE.chinook);
+    const target = await createTestDatabase('copy_chinook');
+    const { plan } = await projectWithPlan(`sqlite:${source}`, {
+      plan: CHINOOK_PLAN(source),
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: plan });
+    const result = await runCopy({ planPath: plan, create: true, chunkRows: 1000 });
+    const { plan: parsed } = await loadPlanFile(plan);
+    const sqlite = new BetterSqlite3(source, { readonly: true });
+    try {
+      for (const [service, spec] of Object.entries(parsed.services)) {
+        for (const table of spec.tables) {
+          const key = (
+            sqlite.prepare(`select name from pragma_table_info(?) where pk > 0 order by pk`).all(table) as {
+              name: string;
+            }[]
+          )
+            .map((r) => `"${r.name}"`)
+            .join(', ');
+          const expected = sqlite.prepare(`select * from "${table}" order by ${key}`).all() as Record<
+            string,
+            unknown
+          >[];
+          const actual = await target.db.query(`select * from ${service}."${table}" order by ${key}`);
+          expect(actual.length, table).toBe(expected.length);
+          expected.forEach((row, i) => {
+            for (const [column, value] of Object.entries(row)) {
+              if (!same(value, actual[i]![column]))
+                throw new Error(
+                  `${table} row ${i} column ${column}: ${String(value)} != ${String(actual[i]![column])}`,
+                );
+            }
+          });
+          const report = result.tables.find((r) => r.table === table)!;
+          expect(report.read).toBe(expected.length);
+          expect(report.read).toBe(report.written + report.rejected);
+        }
+      }
+    } finally {
+      sqlite.close();
+    }
+    // The self-reference Employee.ReportsTo was dropped for the copy and is back, validated.
+    const [fk] = await target.db.query<{ valid: boolean }>(
+      `select convalidated as valid from pg_constraint where conname = 'Employee_ReportsTo_fkey'`,
+    );
+    expect(fk).toEqual({ valid: true });
+    // Identities continue after the copied keys.
+    const [next] = await target.db.query<{ id: string }>(
+      `insert into catalog."Genre" ("Name") values ('new') returning "GenreId" as id`,
+    );
+    expect(Number(next!.id)).toBe(26);
+  });
+
+  it('Pagila -> three services: per-table counts and content checksums equal to the source', async () => {
+    const source = await createTestDatabase('copy_pagila_src');
+    await loadPagila(source.db);
+    const target = await createTestDatabase('copy_pagila_dst');
+    const plan = `version: 1
+source: { url: "${source.url}" }
+services:
+  films: { tables: [film, film_actor, film_category, actor, category, language] }
+  stores: { tables: [store, staff, address, city, country, inventory] }
+  rentals: { tables: [customer, rental, payment] }
+`;
+    const p = await projectWithPlan(source.url, { plan, targetUrl: target.url });
+    await runGenerate({ planPath: p.plan });
+    const result = await runCopy({ planPath: p.plan, create: true, chunkRows: 3000 });
+    const { plan: parsed } = await loadPlanFile(p.plan);
+    for (const [service, spec] of Object.entries(parsed.services)) {
+      for (const table of spec.tables) {
+        const [key] = await source.db.query<{ cols: string }>(
+          `select string_agg(quote_ident(a.attname), ', ' order by array_position(i.indkey, a.attnum)) as cols from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey) where i.indrelid = $1::regclass and i.indisprimary`,
+          [`public.${table}`],
+        );
+        const checksum = `select count(*) as n, md5(coalesce(string_agg(t::text, '|' order by ${key!.cols}), '')) as sum from`;
+        const [a] = await source.db.query(`${checksum} public.${table} t`);
+        const [b] = await target.db.query(`${checksum} ${service}.${table} t`);
+        expect(b, `${service}.${table}`).toEqual(a);
+        expect(Number(a!.n)).toBeGreaterThan(0);
+        const report = result.tables.find((r) => r.table === table)!;
+        expect(report.written).toBe(Number(a!.n));
+      }
+    }
+    // staff <-> store is a cycle: its keys were dropped for the copy and are back, validated, like every key of the service.
+    const expected = await source.db.query<{ conname: string }>(
+      `select conname from pg_constraint where contype = 'f' and conrelid in ('public.store'::regclass, 'public.staff'::regclass) order by 1`,
+    );
+    const fks = await target.db.query<{ conname: string }>(
+      `select conname from pg_constraint where contype = 'f' and conrelid in ('stores.store'::regclass, 'stores.staff'::regclass) and convalidated order by 1`,
+    );
+    expect(fks.map((f) => f.conname)).toEqual(expected.map((f) => f.conname));
+    expect(await target.db.query('select * from cleave.copy_dropped_constraints')).toEqual([]);
+  });
+});
