@@ -29,9 +29,12 @@ export class Output {
   fail(error: unknown): number {
     if (isCleaveError(error)) {
       if (this.json) {
-        this.data({
-          error: { code: error.code, message: error.message, hint: error.hint, issues: error.issues },
-        });
+        // One line, so that it also ends a JSON-lines stream (copy --json) as one parseable object.
+        this.out(
+          JSON.stringify({
+            error: { code: error.code, message: error.message, hint: error.hint, issues: error.issues },
+          }),
+        );
       } else {
         this.err(`${pc.red('error')}: ${error.message}`);
         for (const issue of error.issues.slice(1)) {
@@ -44,7 +47,7 @@ export class Output {
       return exitCodeFor((error as CleaveError).code);
     }
     const message = messageOf(error);
-    if (this.json) this.data({ error: { code: 'INTERNAL', message } });
+    if (this.json) this.out(JSON.stringify({ error: { code: 'INTERNAL', message } }));
     else {
       this.err(`${pc.red('internal error')}: ${message}`);
       if (process.env.CLEAVE_DEBUG && error instanceof Error && error.stack) this.err(error.stack);

@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { examples } from '../../examples/index.js';
+import { runGenerate } from '../../src/app/generate.js';
+import { runCli } from '../helpers/cli.js';
+import { SQLITE, sqliteCopy } from '../helpers/fixtures.js';
+import { createTestDatabase } from '../helpers/pg.js';
+import { projectWithPlan } from '../helpers/project.js';
+
+async function copyCase(file: string, table: string, extra: string[] = []) {
+  const source = await sqliteCopy(...SQLITE.pgloader(file));
+  const target = await createTestDatabase('copy_rejects');
+  const { dir, plan } = await projectWithPlan(`sqlite:${source}`, {
+    plan: `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  app: { tables: [${table}] }\n`,
+    targetUrl: target.url,
+  });
+  await runGenerate({ planPath: plan });
+  const result = await runCli(['copy', '--create', '--plan', plan, '--json', ...extra]);
+  const rejects = await readFile(join(dir, 'copy-rejects.jsonl'), 'utf8').then(
+    (t) =>
+      t
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    () => [],
+  );
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  return {
+    result,
+    rejects,
+    summary: lines.find((l) => l.summary),
+    error: lines.find((l) => l.error)?.error,
+    target,
+  };
+}
+
+describe('copy rejects: never a silent loss', () => {
+  it('bad-utf8.db: the one filename that is not UTF-8 is rejected and named; the run fails without --max-rejects', async () => {
+    const failed = await copyCase('bad-utf8.db', 'files');
+    expect(failed.result.code).toBe(1);
+    expect(failed.error).toMatchObject({ code: 'COPY_REJECTS' });
+    expect(failed.error.message).toContain('1 row(s) could not be copied (more than --max-rejects 0)');
+    expect(failed.rejects).toEqual([
+      {
+        service: 'app',
+        table: 'files',
+        key: ['2'],
+        column: 'filename',
+        value: 'file\\x96name.txt',
+        reason: 'invalid UTF-8',
+      },
+    ]);
+
+    const allowed = await copyCase('bad-utf8.db', 'files', ['--max-rejects', '1']);
+    expect(allowed.result.code, allowed.result.stderr).toBe(0);
+    expect(allowed.summary.summary).toEqual([
+      expect.objectContaining({ table: 'files', read: 3, written: 2, rejected: 1 }),
+    ]);
+    const rows = await allowed.target.db.query<{ id: string; filename: string }>(
+      'select id, filename from app.files order by id',
+    );
+    expect(rows).toEqual([
+      { id: '1', filename: 'valid-file.txt' },
+      { id: '3', filename: 'another-valid.txt' },
+    ]);
+  });
+
+  it('type-mismatch.db: the text in an INTEGER column is rejected with its key; read = written + rejected', async () => {
+    const { result, rejects, summary } = await copyCase('type-mismatch.db', 'products', [
+      '--max-rejects',
+      '5',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(rejects).toEqual([
+      {
+        service: 'app',
+        table: 'products',
+        key: ['2'],
+        column: 'qty',
+        value: 'lots-of-it',
+        reason: 'not an integer',
+      },
+    ]);
+    const [s] = summary.summary;
+    expect(s).toMatchObject({ read: 3, written: 2, rejected: 1 });
+    expect(s.read).toBe(s.written + s.rejected);
+  });
+});
+
+describe('copy with an encrypted column', () => {
+  it('seo-content api_keys.secret: decrypts with the key to the source value; the key appears nowhere', async () => {
+    const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
+    const source = join(dir, 'monolith.sqlite');
+    await examples['seo-content'].build({ url: `sqlite:${source}`, scale: 1 });
+    const target = await createTestDatabase('copy_encrypt');
+    const text = (await readFile(join(examples['seo-content'].dir, 'cleave.yaml'), 'utf8')).replace(
+      'sqlite:./monolith.sqlite',
+      `sqlite:${source}`,
+    );
+    const { plan } = await projectWithPlan(`sqlite:${source}`, { plan: text, targetUrl: target.url });
+    const key = 'k3y-Th4t-Must-N3ver-Show';
+    await runGenerate({ planPath: plan });
+
+    const missing = await runCli(['copy', '--create', '--plan', plan]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      'api_keys.secret is encrypted with the key in CLEAVE_SECRET_KEY, which is not set',
+    );
+
+    const result = await runCli(['copy', '--create', '--fresh', '--plan', plan, '--json'], {
+      env: { CLEAVE_SECRET_KEY: key },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).not.toContain(key);
+
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const sqlite = new BetterSqlite3(source, { readonly: true });
+    const expected = sqlite.prepare('select id, secret from api_keys order by id').all() as {
+      id: string;
+      secret: string;
+    }[];
+    sqlite.close();
+    const actual = await target.db.query<{ id: string; secret: string; raw: Buffer }>(
+      'select id::text as id, pgp_sym_decrypt(secret, $1) as secret, secret as raw from auth.api_keys order by id::text',
+      [key],
+    );
+    expect(actual.map(({ id, secret }) => ({ id, secret }))).toEqual(expected);
+    for (const row of actual) expect(row.raw.toString('latin1')).not.toContain(row.secret);
+    // Nor is the key in Cleave's bookkeeping.
+    const control = await target.db.query(`select * from cleave.copy_progress`);
+    expect(JSON.stringify(control)).not.toContain(key);
+  });
+});
