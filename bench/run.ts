@@ -4,6 +4,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startEmbedded } from '../src/db/embedded.js';
+import { benchPostgresCopy, benchSqliteCopy, type Measured } from './copy.js';
 import { benchMigrations } from './migrations.js';
 
 async function server(): Promise<{ url: string; stop: () => Promise<void>; kind: string }> {
@@ -30,8 +31,24 @@ try {
   lines.push(
     `| apply ${m.migrations} migrations to one service | ${(m.cleaveMs / 1000).toFixed(2)} s (${per(m.cleaveMs)}) | ${m.peerMs === null ? 'psql not installed' : `${(m.peerMs / 1000).toFixed(2)} s (${per(m.peerMs)}), ${m.peer}`} | ${m.peerMs === null ? '-' : (m.cleaveMs / m.peerMs).toFixed(2)} |`,
   );
+  const scale = Number(process.env.CLEAVE_BENCH_SCALE ?? 100);
+  const sqlite = await benchSqliteCopy(pg.url, scale);
+  const postgres = await benchPostgresCopy(pg.url, sqlite.postgresSource, sqlite.dir, sqlite.rows);
+  const row = (label: string, cleave: Measured, peers: Measured[]) => {
+    for (const peer of peers) {
+      lines.push(
+        `| ${label}, ${cleave.rows.toLocaleString('en-US')} rows | ${describe(cleave)} | ${peer.name}: ${describe(peer)} | ${(cleave.seconds / peer.seconds).toFixed(2)} |`,
+      );
+    }
+  };
+  row('copy SQLite -> PostgreSQL (seo-content)', sqlite.results[0]!, sqlite.results.slice(1));
+  row('copy PostgreSQL -> PostgreSQL (seo-content)', postgres[0]!, postgres.slice(1));
 } finally {
   await pg.stop();
+}
+
+function describe(m: Measured): string {
+  return `${m.seconds.toFixed(2)} s, ${Math.round(m.rows / m.seconds).toLocaleString('en-US')} rows/s, peak RSS ${m.peakRssMb === null ? '?' : `${Math.round(m.peakRssMb)} MB`}`;
 }
 const table = lines.join('\n');
 console.log(table);

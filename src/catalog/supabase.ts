@@ -44,9 +44,12 @@ export async function readSupabaseFacts(
   const [presence] = await db.query<{ users: boolean; buckets: boolean }>(
     `select to_regclass('auth.users') is not null as users, to_regclass('storage.buckets') is not null as buckets`,
   );
+  // A source that owns a table auth.users (the schema was read as a user schema) is not a Supabase project.
+  if (tables.some((t) => t.schema === 'auth' && t.name === 'users')) presence!.users = false;
+  const external = !tables.some((t) => t.schema === 'auth' && t.name === 'users');
   const authUserReferences = tables.flatMap((t) =>
     t.foreignKeys
-      .filter((fk) => fk.references.schema === 'auth' && fk.references.name === 'users')
+      .filter((fk) => external && fk.references.schema === 'auth' && fk.references.name === 'users')
       .map((fk) => ({ table: t.id, columns: fk.columns, constraint: fk.name, onDelete: fk.onDelete })),
   );
   const authPolicies = tables.flatMap((t) =>

@@ -144,7 +144,11 @@ export function generateServices(input: GenerateInput): ServiceDdl[] {
 
       for (const fk of table.foreignKeys) {
         const target = ownerBySource.get(sourceKey(fk.references.schema, fk.references.name));
-        const toAuthUsers = fk.references.schema === 'auth' && fk.references.name === 'users';
+        // Supabase's auth.users: outside the catalog (a table auth.users the source owns is an ordinary table).
+        const toAuthUsers =
+          fk.references.schema === 'auth' &&
+          fk.references.name === 'users' &&
+          !catalog.tables.some((x) => x.schema === 'auth' && x.name === 'users');
         if (target === svc.name || (toAuthUsers && hasAuthUsers)) {
           after.push({
             kind: 'add-foreign-key',
