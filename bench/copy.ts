@@ -11,6 +11,8 @@ export interface Measured {
   seconds: number;
   rows: number;
   peakRssMb: number | null;
+  /** Set when the tool failed in this run (pgloader running out of heap, say): the reason, as it said. */
+  failed?: string;
 }
 
 const REPO = new URL('..', import.meta.url).pathname;
@@ -115,8 +117,7 @@ export async function benchSqliteCopy(
 
   if (spawnSync('which', ['pgloader']).status === 0) {
     const pgloaderUrl = await freshDatabase(adminUrl, 'cleave_bench_copy_pgloader');
-    const g = timed('pgloader', ['--quiet', source, pgloaderUrl]);
-    results.push({ name: 'pgloader (its own schema, no split)', rows, ...g });
+    results.push(peer('pgloader (its own schema, no split; 4 GB heap)', rows, () => timed('pgloader', ['--dynamic-space-size', '4096', '--quiet', source, pgloaderUrl])));
   }
   await dropAll(adminUrl, ['cleave_bench_copy_peer', 'cleave_bench_copy_pgloader']);
   return { rows, results, postgresSource: cleaveUrl, dir };
@@ -202,6 +203,17 @@ export async function benchPostgresCopy(
     'cleave_bench_copy',
   ]);
   return results;
+}
+
+/** A peer's run: its failure is a result to report, not a reason to stop the benchmark. */
+function peer(name: string, rows: number, run: () => { seconds: number; peakRssMb: number | null }): Measured {
+  try {
+    return { name, rows, ...run() };
+  } catch (error) {
+    const message = (error as Error).message;
+    const reason = /Heap exhausted/.test(message) ? 'heap exhausted' : message.split('\n').find((l) => /error|fatal/i.test(l))?.slice(0, 160) ?? 'failed';
+    return { name, rows, seconds: Number.NaN, peakRssMb: null, failed: reason };
+  }
 }
 
 async function dropAll(adminUrl: string, names: string[]): Promise<void> {

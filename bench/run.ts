@@ -37,7 +37,7 @@ try {
   const row = (label: string, cleave: Measured, peers: Measured[]) => {
     for (const peer of peers) {
       lines.push(
-        `| ${label}, ${cleave.rows.toLocaleString('en-US')} rows | ${describe(cleave)} | ${peer.name}: ${describe(peer)} | ${(cleave.seconds / peer.seconds).toFixed(2)} |`,
+        `| ${label}, ${cleave.rows.toLocaleString('en-US')} rows | ${describe(cleave)} | ${peer.name}: ${peer.failed ? `failed (${peer.failed})` : describe(peer)} | ${peer.failed ? '-' : (cleave.seconds / peer.seconds).toFixed(2)} |`,
       );
     }
   };

@@ -35,3 +35,4 @@ export { prismaFromCatalog } from './schema/prisma/from-catalog.js';
 export { splitPrismaSchema } from './schema/prisma/split.js';
 export { renderStatement, renderStatements } from './schema/render.js';
 export type { Statement } from './schema/statements.js';
+export { type CopyAppOptions, type CopyAppResult, runCopy } from './app/copy.js';
