@@ -1,5 +1,6 @@
 // The public library API: everything the CLI does is reachable from here.
 export { type AnalyzeOptions, type AnalyzeResult, runAnalyze } from './app/analyze.js';
+export { type CopyAppOptions, type CopyAppResult, runCopy } from './app/copy.js';
 export { type GenerateOptions, type GenerateResult, runGenerate } from './app/generate.js';
 export { type InitOptions, type InitResult, runInit } from './app/init.js';
 export {
@@ -35,4 +36,3 @@ export { prismaFromCatalog } from './schema/prisma/from-catalog.js';
 export { splitPrismaSchema } from './schema/prisma/split.js';
 export { renderStatement, renderStatements } from './schema/render.js';
 export type { Statement } from './schema/statements.js';
-export { type CopyAppOptions, type CopyAppResult, runCopy } from './app/copy.js';

@@ -3,10 +3,11 @@
  * reaches COPY: a value that cannot be cast becomes a reject (with its reason) instead of failing the chunk.
  * Nothing is altered silently: a value is passed on as it is, converted by a documented rule, or rejected.
  */
+import { isUtf8 } from 'node:buffer';
+
 export type Encoded = { ok: true; text: string } | { ok: false; reason: string };
 
 const NULL = '\\N';
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -68,14 +69,10 @@ export function encodeNull(): string {
 /** Text of a SQLite value read as raw bytes: invalid UTF-8 and NUL bytes are reasons, never replaced. */
 function asText(v: unknown): { text: string } | { reason: string } {
   if (Buffer.isBuffer(v)) {
-    let text: string;
-    try {
-      text = UTF8.decode(v);
-    } catch {
-      return { reason: 'invalid UTF-8' };
-    }
-    if (text.includes('\u0000')) return { reason: 'NUL byte in text (PostgreSQL text cannot hold it)' };
-    return { text };
+    // Node's native validator: far cheaper than a fatal TextDecoder on the hot path.
+    if (!isUtf8(v)) return { reason: 'invalid UTF-8' };
+    if (v.indexOf(0) !== -1) return { reason: 'NUL byte in text (PostgreSQL text cannot hold it)' };
+    return { text: v.toString('utf8') };
   }
   if (typeof v === 'string')
     return v.includes('\u0000')
