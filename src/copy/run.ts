@@ -76,7 +76,13 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
       }
     }
     const order = loadOrder(input.target.tables);
-    await dropCyclicConstraints(control, input, order.cyclic);
+    // Parents are still loaded first (the order stays valid when keys are kept), but every foreign key and
+    // secondary index of the tables being filled is dropped for the load and rebuilt once at the end.
+    await deferKeysAndIndexes(
+      control,
+      input,
+      owned.map((t) => t.name),
+    );
 
     for (const wave of order.waves) {
       const tables = owned.filter((t) => wave.includes(t.name));
@@ -252,26 +258,44 @@ function selectExpression(sourceType: string, targetType: string, name: string, 
   return `${column}::${base(targetType)}`;
 }
 
-async function dropCyclicConstraints(
+/**
+ * Drops the foreign keys and secondary (non-key) indexes of the tables about to be filled, recording each
+ * definition first in the same transaction: loading into bare tables and building each index once afterwards is
+ * what makes pg_dump and pgcopydb fast, and the record makes it safe to be killed in between.
+ */
+async function deferKeysAndIndexes(
   client: pg.ClientBase,
   input: ServiceCopyInput,
-  cyclic: { table: string; constraint: string }[],
+  tables: string[],
 ): Promise<void> {
-  for (const c of cyclic) {
-    const table = `${quoteIdent(input.schema)}.${quoteIdent(c.table)}`;
+  if (tables.length === 0) return;
+  const { rows } = await client.query<{
+    table_name: string;
+    name: string;
+    definition: string;
+    kind: 'constraint' | 'index';
+  }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS table_name, k.conname AS name, pg_get_constraintdef(k.oid) AS definition, 'constraint' AS kind
+       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE k.contype = 'f' AND n.nspname = $1 AND c.relname = ANY($2)
+     UNION ALL
+     SELECT format('%I.%I', n.nspname, c.relname), ic.relname, pg_get_indexdef(i.indexrelid), 'index'
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2) AND NOT i.indisprimary
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`,
+    [input.schema, tables],
+  );
+  for (const r of rows) {
     await client.query('BEGIN');
     try {
-      const { rows } = await client.query<{ def: string }>(
-        `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2`,
-        [table, c.constraint],
+      await client.query(
+        `INSERT INTO cleave.copy_dropped_constraints (service, table_name, name, definition, kind) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+        [input.service, r.table_name, r.name, r.definition, r.kind],
       );
-      if (rows[0]) {
-        await client.query(
-          `INSERT INTO cleave.copy_dropped_constraints (service, table_name, name, definition) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-          [input.service, table, c.constraint, rows[0].def],
-        );
-        await client.query(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(c.constraint)}`);
-      }
+      if (r.kind === 'constraint')
+        await client.query(`ALTER TABLE ${r.table_name} DROP CONSTRAINT ${quoteIdent(r.name)}`);
+      else await client.query(`DROP INDEX ${quoteIdent(input.schema)}.${quoteIdent(r.name)}`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -280,18 +304,24 @@ async function dropCyclicConstraints(
   }
 }
 
-/** Adds back the foreign keys dropped for the copy: NOT VALID first (no long lock), then VALIDATE. */
+/**
+ * Rebuilds what the copy deferred: indexes first (each built once over the loaded table), then the foreign keys,
+ * NOT VALID (no long lock) and then VALIDATEd. Each rebuild commits with the removal of its record.
+ */
 async function restoreConstraints(client: pg.ClientBase, service: string): Promise<void> {
-  const { rows } = await client.query<{ table_name: string; name: string; definition: string }>(
-    'SELECT table_name, name, definition FROM cleave.copy_dropped_constraints WHERE service = $1',
+  const { rows } = await client.query<{ table_name: string; name: string; definition: string; kind: string }>(
+    'SELECT table_name, name, definition, kind FROM cleave.copy_dropped_constraints WHERE service = $1 ORDER BY kind DESC, table_name, name',
     [service],
   );
   for (const r of rows) {
     await client.query('BEGIN');
     try {
-      await client.query(
-        `ALTER TABLE ${r.table_name} ADD CONSTRAINT ${quoteIdent(r.name)} ${r.definition} NOT VALID`,
-      );
+      if (r.kind === 'index')
+        await client.query(r.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS '));
+      else
+        await client.query(
+          `ALTER TABLE ${r.table_name} ADD CONSTRAINT ${quoteIdent(r.name)} ${r.definition} NOT VALID`,
+        );
       await client.query('DELETE FROM cleave.copy_dropped_constraints WHERE table_name = $1 AND name = $2', [
         r.table_name,
         r.name,
@@ -301,7 +331,8 @@ async function restoreConstraints(client: pg.ClientBase, service: string): Promi
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     }
-    await client.query(`ALTER TABLE ${r.table_name} VALIDATE CONSTRAINT ${quoteIdent(r.name)}`);
+    if (r.kind !== 'index')
+      await client.query(`ALTER TABLE ${r.table_name} VALIDATE CONSTRAINT ${quoteIdent(r.name)}`);
   }
 }
 

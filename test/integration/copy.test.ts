@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runCopy } from '../../src/app/copy.js';
 import { runGenerate } from '../../src/app/generate.js';
+import { runMigrateUp } from '../../src/app/migrate.js';
 import { loadPlanFile } from '../../src/app/plan-file.js';
 import { loadPagila, SQLITE, sqliteCopy } from '../helpers/fixtures.js';
 import { createTestDatabase } from '../helpers/pg.js';
@@ -92,7 +93,14 @@ services:
 `;
     const p = await projectWithPlan(source.url, { plan, targetUrl: target.url });
     await runGenerate({ planPath: p.plan });
-    const result = await runCopy({ planPath: p.plan, create: true, chunkRows: 3000 });
+    await runMigrateUp({ planPath: p.plan });
+    const shape = `select schemaname, tablename, indexname, indexdef from pg_indexes where schemaname in ('films', 'stores', 'rentals')
+      union all select n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid) || k.convalidated from pg_constraint k
+      join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace where n.nspname in ('films', 'stores', 'rentals') order by 1, 2, 3, 4`;
+    const before = await target.db.query(shape);
+    const result = await runCopy({ planPath: p.plan, chunkRows: 3000 });
+    // Indexes and foreign keys were dropped for the load and rebuilt after it: the schema is as migrated.
+    expect(await target.db.query(shape)).toEqual(before);
     const { plan: parsed } = await loadPlanFile(p.plan);
     for (const [service, spec] of Object.entries(parsed.services)) {
       for (const table of spec.tables) {
