@@ -3,8 +3,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build as buildSeo } from '../examples/seo-content/generate.js';
-import { quoteIdent } from '../src/core/ident.js';
-import { PostgresDatabase } from '../src/db/postgres.js';
+import { dropDatabases, freshDatabase } from './util.js';
 
 export interface Measured {
   name: string;
@@ -16,24 +15,6 @@ export interface Measured {
 }
 
 const REPO = new URL('..', import.meta.url).pathname;
-
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
-  const admin = new PostgresDatabase({
-    connectionString: adminUrl,
-    display: 'bench',
-    max: 1,
-    role: 'target',
-  });
-  try {
-    await admin.query(`drop database if exists ${quoteIdent(name)} with (force)`);
-    await admin.query(`create database ${quoteIdent(name)}`);
-  } finally {
-    await admin.close();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /** Runs a command under /usr/bin/time and returns wall seconds and the peak RSS of the whole process tree root. */
 function timed(
@@ -117,9 +98,13 @@ export async function benchSqliteCopy(
 
   if (spawnSync('which', ['pgloader']).status === 0) {
     const pgloaderUrl = await freshDatabase(adminUrl, 'cleave_bench_copy_pgloader');
-    results.push(peer('pgloader (its own schema, no split; 4 GB heap)', rows, () => timed('pgloader', ['--dynamic-space-size', '4096', '--quiet', source, pgloaderUrl])));
+    results.push(
+      peer('pgloader (its own schema, no split; 4 GB heap)', rows, () =>
+        timed('pgloader', ['--dynamic-space-size', '4096', '--quiet', source, pgloaderUrl]),
+      ),
+    );
   }
-  await dropAll(adminUrl, ['cleave_bench_copy_peer', 'cleave_bench_copy_pgloader']);
+  await dropDatabases(adminUrl, ['cleave_bench_copy_peer', 'cleave_bench_copy_pgloader']);
   return { rows, results, postgresSource: cleaveUrl, dir };
 }
 
@@ -196,7 +181,7 @@ export async function benchPostgresCopy(
       console.error(`pgcopydb failed: ${(error as Error).message.slice(0, 300)}`);
     }
   }
-  await dropAll(adminUrl, [
+  await dropDatabases(adminUrl, [
     'cleave_bench_pgcopy',
     'cleave_bench_pgdump',
     'cleave_bench_pgcopydb',
@@ -206,26 +191,21 @@ export async function benchPostgresCopy(
 }
 
 /** A peer's run: its failure is a result to report, not a reason to stop the benchmark. */
-function peer(name: string, rows: number, run: () => { seconds: number; peakRssMb: number | null }): Measured {
+function peer(
+  name: string,
+  rows: number,
+  run: () => { seconds: number; peakRssMb: number | null },
+): Measured {
   try {
     return { name, rows, ...run() };
   } catch (error) {
     const message = (error as Error).message;
-    const reason = /Heap exhausted/.test(message) ? 'heap exhausted' : message.split('\n').find((l) => /error|fatal/i.test(l))?.slice(0, 160) ?? 'failed';
+    const reason = /Heap exhausted/.test(message)
+      ? 'heap exhausted'
+      : (message
+          .split('\n')
+          .find((l) => /error|fatal/i.test(l))
+          ?.slice(0, 160) ?? 'failed');
     return { name, rows, seconds: Number.NaN, peakRssMb: null, failed: reason };
-  }
-}
-
-async function dropAll(adminUrl: string, names: string[]): Promise<void> {
-  const admin = new PostgresDatabase({
-    connectionString: adminUrl,
-    display: 'bench',
-    max: 1,
-    role: 'target',
-  });
-  try {
-    for (const n of names) await admin.query(`drop database if exists ${quoteIdent(n)} with (force)`);
-  } finally {
-    await admin.close();
   }
 }

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quoteIdent } from '../src/core/ident.js';
-import { openSession, PostgresDatabase } from '../src/db/postgres.js';
+import { openSession } from '../src/db/postgres.js';
 import { readMigrationDir } from '../src/migrations/files.js';
 import { migrateUp } from '../src/migrations/runner.js';
+import { dropDatabases, freshDatabase } from './util.js';
 
 export interface MigrationBenchResult {
   migrations: number;
@@ -23,24 +23,6 @@ comment on table bench.t${i} is 'migration ${i}';
 -- cleave:down
 drop table bench.t${i};
 `;
-}
-
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
-  const admin = new PostgresDatabase({
-    connectionString: adminUrl,
-    display: 'bench',
-    max: 1,
-    role: 'target',
-  });
-  try {
-    await admin.query(`drop database if exists ${quoteIdent(name)} with (force)`);
-    await admin.query(`create database ${quoteIdent(name)}`);
-  } finally {
-    await admin.close();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 /**
@@ -77,18 +59,7 @@ export async function benchMigrations(adminUrl: string, count = 500): Promise<Mi
   } catch {
     peerMs = null; // psql not installed
   }
-  const admin = new PostgresDatabase({
-    connectionString: adminUrl,
-    display: 'bench',
-    max: 1,
-    role: 'target',
-  });
-  try {
-    for (const name of ['cleave_bench_migrations', 'cleave_bench_migrations_peer'])
-      await admin.query(`drop database if exists ${quoteIdent(name)} with (force)`);
-  } finally {
-    await admin.close();
-  }
+  await dropDatabases(adminUrl, ['cleave_bench_migrations', 'cleave_bench_migrations_peer']);
   return {
     migrations: count,
     cleaveMs,

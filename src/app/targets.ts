@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { CleaveError } from '../core/errors.js';
-import { quoteIdent } from '../core/ident.js';
+import { createDatabaseIfMissing as createDatabase } from '../db/create-database.js';
 import { embeddedServer } from '../db/embedded.js';
-import { openSession, PostgresDatabase } from '../db/postgres.js';
+import { openSession } from '../db/postgres.js';
 import { parseDatabaseUrl } from '../db/url.js';
 import { serviceSchemaName } from '../schema/generate.js';
 import type { PlanFile } from './plan-file.js';
@@ -86,7 +86,7 @@ export async function resolveUrl(
   return { connectionString: parsed.connectionString, display: parsed.display };
 }
 
-/** Creates a service database when it is missing; a concurrent creator (42P04) counts as success. */
+/** Creates a service database when it is missing (probing it first: the admin database may be off limits). */
 async function createDatabaseIfMissing(
   adminUrl: string,
   name: string,
@@ -102,20 +102,5 @@ async function createDatabaseIfMissing(
       if ((error as { cause?: { code?: string } }).cause?.code !== '3D000') throw error;
     }
   }
-  const admin = new PostgresDatabase({
-    connectionString: adminUrl,
-    display: display ?? 'admin',
-    max: 1,
-    role: 'target',
-  });
-  try {
-    const [exists] = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!exists) {
-      await admin.query(`CREATE DATABASE ${quoteIdent(name)}`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04' && error.code !== '23505') throw error;
-      });
-    }
-  } finally {
-    await admin.close();
-  }
+  await createDatabase(adminUrl, name, display);
 }

@@ -1,4 +1,4 @@
-import { quoteIdent } from '../core/ident.js';
+import { createDatabaseIfMissing } from './create-database.js';
 import { embeddedServer } from './embedded.js';
 import type { Database } from './port.js';
 import { PostgresDatabase } from './postgres.js';
@@ -27,7 +27,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     const server = await embeddedServer(
       options.embeddedHome === undefined ? {} : { home: options.embeddedHome },
     );
-    if (options.create) await ensureDatabase(server.adminUrl, parsed.database);
+    if (options.create) await createDatabaseIfMissing(server.adminUrl, parsed.database, 'embedded:postgres');
     return open(server.urlFor(parsed.database), parsed.display, undefined, options.role);
   }
   return open(parsed.connectionString, parsed.display, parsed.connectionLimit, options.role);
@@ -47,24 +47,4 @@ async function open(
     throw error;
   }
   return db;
-}
-
-/** CREATE DATABASE if missing; a concurrent creator's duplicate_database (42P04) counts as success. */
-async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  const admin = new PostgresDatabase({
-    connectionString: adminUrl,
-    display: 'embedded:postgres',
-    max: 1,
-    role: 'target',
-  });
-  try {
-    const [exists] = await admin.query('select 1 from pg_database where datname = $1', [name]);
-    if (!exists) {
-      await admin.query(`create database ${quoteIdent(name)}`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04' && error.code !== '23505') throw error;
-      });
-    }
-  } finally {
-    await admin.close();
-  }
 }

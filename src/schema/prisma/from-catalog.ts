@@ -11,6 +11,7 @@ import {
   type Value,
 } from '@mrleebo/prisma-ast';
 import type { Column, EnumType, FkAction, ForeignKey, Table } from '../../catalog/model.js';
+import { blockAttribute, keyValue, lowerFirst } from './ast.js';
 import { type PrismaOutputOptions, prismaHeader, targetSchema } from './files.js';
 
 /**
@@ -507,10 +508,6 @@ function unique(name: string, taken: Set<string>): string {
   return candidate;
 }
 
-function lowerFirst(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1);
-}
-
 function upperFirst(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
@@ -529,19 +526,6 @@ function attribute(name: string, args: Argument[], group?: string): Attribute {
       ? { args: args.map((value) => ({ type: 'attributeArgument' as const, value })) }
       : {}),
   };
-}
-
-function blockAttribute(name: string, args: Argument[]): BlockAttribute {
-  return {
-    type: 'attribute',
-    kind: 'object',
-    name,
-    args: args.map((value) => ({ type: 'attributeArgument', value })),
-  };
-}
-
-function keyValue(key: string, value: Value): KeyValue {
-  return { type: 'keyValue', key, value };
 }
 
 function fn(name: string, ...params: Value[]): Value {

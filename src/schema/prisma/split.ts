@@ -8,7 +8,6 @@ import {
   type Field,
   type Generator,
   getSchema,
-  type KeyValue,
   type Model,
   printSchema,
   type Schema,
@@ -16,6 +15,7 @@ import {
   type View,
 } from '@mrleebo/prisma-ast';
 import { CleaveError, messageOf } from '../../core/errors.js';
+import { blockAttribute, keyValue, lowerFirst } from './ast.js';
 import { type PrismaOutputOptions, prismaHeader, targetSchema } from './files.js';
 
 /**
@@ -563,23 +563,6 @@ function attribute(name: string, args: Argument[]): Attribute {
     name,
     args: args.map((value) => ({ type: 'attributeArgument', value })),
   };
-}
-
-function blockAttribute(name: string, args: Argument[]): BlockAttribute {
-  return {
-    type: 'attribute',
-    kind: 'object',
-    name,
-    args: args.map((value) => ({ type: 'attributeArgument', value })),
-  };
-}
-
-function keyValue(key: string, value: Value): KeyValue {
-  return { type: 'keyValue', key, value };
-}
-
-function lowerFirst(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function compare(a: string, b: string): number {

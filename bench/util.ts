@@ -1,0 +1,33 @@
+import { quoteIdent } from '../src/core/ident.js';
+import { PostgresDatabase } from '../src/db/postgres.js';
+
+async function withAdmin(adminUrl: string, work: (admin: PostgresDatabase) => Promise<void>): Promise<void> {
+  const admin = new PostgresDatabase({
+    connectionString: adminUrl,
+    display: 'bench',
+    max: 1,
+    role: 'target',
+  });
+  try {
+    await work(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** An empty database for one measurement (dropped first if a previous run left it). Returns its URL. */
+export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  await withAdmin(adminUrl, async (admin) => {
+    await admin.query(`drop database if exists ${quoteIdent(name)} with (force)`);
+    await admin.query(`create database ${quoteIdent(name)}`);
+  });
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropDatabases(adminUrl: string, names: string[]): Promise<void> {
+  await withAdmin(adminUrl, async (admin) => {
+    for (const name of names) await admin.query(`drop database if exists ${quoteIdent(name)} with (force)`);
+  });
+}
