@@ -275,15 +275,18 @@ async function deferKeysAndIndexes(
     definition: string;
     kind: 'constraint' | 'index';
   }>(
-    `SELECT format('%I.%I', n.nspname, c.relname) AS table_name, k.conname AS name, pg_get_constraintdef(k.oid) AS definition, 'constraint' AS kind
+    `SELECT * FROM (SELECT format('%I.%I', n.nspname, c.relname) AS table_name, k.conname AS name, pg_get_constraintdef(k.oid) AS definition, 'constraint' AS kind
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE k.contype = 'f' AND n.nspname = $1 AND c.relname = ANY($2)
+      WHERE k.contype IN ('f', 'p', 'u') AND n.nspname = $1 AND c.relname = ANY($2)
      UNION ALL
      SELECT format('%I.%I', n.nspname, c.relname), ic.relname, pg_get_indexdef(i.indexrelid), 'index'
        FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relname = ANY($2) AND NOT i.indisprimary
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`,
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+     ) d
+     -- Foreign keys go first: they depend on the keys they reference.
+     ORDER BY kind, definition LIKE 'FOREIGN KEY%' DESC, table_name, name`,
     [input.schema, tables],
   );
   for (const r of rows) {
@@ -310,18 +313,23 @@ async function deferKeysAndIndexes(
  */
 async function restoreConstraints(client: pg.ClientBase, service: string): Promise<void> {
   const { rows } = await client.query<{ table_name: string; name: string; definition: string; kind: string }>(
-    'SELECT table_name, name, definition, kind FROM cleave.copy_dropped_constraints WHERE service = $1 ORDER BY kind DESC, table_name, name',
+    // Indexes, then primary and unique keys, then the foreign keys that need them.
+    `SELECT table_name, name, definition, kind FROM cleave.copy_dropped_constraints WHERE service = $1
+      ORDER BY kind DESC, definition LIKE 'FOREIGN KEY%', table_name, name`,
     [service],
   );
   for (const r of rows) {
+    const foreign = /^FOREIGN KEY/.test(r.definition);
     await client.query('BEGIN');
     try {
-      if (r.kind === 'index')
+      if (r.kind === 'index') {
         await client.query(r.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS '));
-      else
+      } else {
+        const validity = foreign ? ' NOT VALID' : '';
         await client.query(
-          `ALTER TABLE ${r.table_name} ADD CONSTRAINT ${quoteIdent(r.name)} ${r.definition} NOT VALID`,
+          `ALTER TABLE ${r.table_name} ADD CONSTRAINT ${quoteIdent(r.name)} ${r.definition}${validity}`,
         );
+      }
       await client.query('DELETE FROM cleave.copy_dropped_constraints WHERE table_name = $1 AND name = $2', [
         r.table_name,
         r.name,
@@ -331,8 +339,7 @@ async function restoreConstraints(client: pg.ClientBase, service: string): Promi
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     }
-    if (r.kind !== 'index')
-      await client.query(`ALTER TABLE ${r.table_name} VALIDATE CONSTRAINT ${quoteIdent(r.name)}`);
+    if (foreign) await client.query(`ALTER TABLE ${r.table_name} VALIDATE CONSTRAINT ${quoteIdent(r.name)}`);
   }
 }
 

@@ -72,5 +72,11 @@ describe('copy --resume after SIGKILL', () => {
       `select rows_read as read, rows_written as written, done from cleave.copy_progress`,
     );
     expect(progress).toEqual({ read: String(ROWS), written: String(ROWS), done: true });
+    // The primary key dropped for the load by the killed run was rebuilt by the resumed one.
+    const [pk] = await interrupted.db.query<{ n: string }>(
+      `select count(*) as n from pg_constraint where conrelid = 'app.events'::regclass and contype = 'p'`,
+    );
+    expect(pk!.n).toBe('1');
+    expect(await interrupted.db.query('select * from cleave.copy_dropped_constraints')).toEqual([]);
   }, 180_000);
 });
