@@ -17,6 +17,8 @@ export interface CopyColumn {
   encrypted: boolean;
   /** PostgreSQL source: the SELECT expression that yields the target type (the column itself when equal). */
   selectExpression?: string;
+  /** SQLite source: the plan's value map and NULL replacement, applied before the value is checked. */
+  prepare?: (value: unknown) => unknown;
 }
 
 export interface ChunkTarget {
@@ -127,12 +129,16 @@ export function copySqliteChunk(
   t: ChunkTarget,
   after: unknown[] | null,
   limit: number,
+  filter?: string,
 ): Promise<ChunkResult> {
   const values = columns.map(
     (c) =>
       `CASE WHEN typeof(${quoteIdent(c.name)}) = 'text' THEN CAST(${quoteIdent(c.name)} AS BLOB) ELSE ${quoteIdent(c.name)} END`,
   );
-  const where = after === null ? '' : `WHERE ${afterKey(key, () => '?')}`;
+  const conditions = [after === null ? null : afterKey(key, () => '?'), filter ? `(${filter})` : null].filter(
+    (c) => c !== null,
+  );
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   const sql = `SELECT ${keyList(key)}, ${values.join(', ')} FROM ${quoteIdent(sourceTable)} ${where} ORDER BY ${keyList(key)} LIMIT ?`;
   return inTransaction(t, columns, sourceTable, async (copySql) => {
     const statement = source.handle.prepare(sql).raw(true).safeIntegers(true);
@@ -157,7 +163,8 @@ export function copySqliteChunk(
           let line = '';
           let rejected: Reject | null = null;
           for (let i = 0; i < columns.length; i++) {
-            const value = row[k + i];
+            const column = columns[i]!;
+            const value = column.prepare ? column.prepare(row[k + i]) : row[k + i];
             if (value === null) {
               line += i === 0 ? encodeNull() : `\t${encodeNull()}`;
               continue;
@@ -198,9 +205,13 @@ export async function copyPostgresChunk(
   t: ChunkTarget,
   after: unknown[] | null,
   limit: number,
+  filter?: string,
 ): Promise<ChunkResult> {
   const from = `${quoteIdent(sourceTable.schema)}.${quoteIdent(sourceTable.name)}`;
-  const afterSql = after === null ? null : afterKeyLiteral(key, after, keyTypes);
+  const afterSql =
+    [after === null ? null : afterKeyLiteral(key, after, keyTypes), filter ? `(${filter})` : null]
+      .filter((c) => c !== null)
+      .join(' AND ') || null;
   const boundary = await source.query({
     text: `SELECT ${keyList(key)} FROM ${from} ${afterSql ? `WHERE ${afterSql}` : ''} ORDER BY ${keyList(key)} OFFSET ${limit - 1} LIMIT 1`,
     rowMode: 'array',

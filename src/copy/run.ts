@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Catalog, Table } from '../catalog/model.js';
 import { CleaveError, messageOf } from '../core/errors.js';
-import { quoteIdent } from '../core/ident.js';
+import { quoteIdent, stringLiteral } from '../core/ident.js';
 import type { Database } from '../db/port.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { ensureControlSchema } from '../migrations/control.js';
@@ -131,13 +131,21 @@ async function copyTable(
   const columns: CopyColumn[] = targetTable.columns
     .filter((c) => c.generated === null && table.columns.some((s) => s.name === c.name))
     .map((c) => {
-      const encrypted = planOptions?.columns?.[c.name]?.encrypt !== undefined;
+      const spec = planOptions?.columns?.[c.name];
+      const encrypted = spec?.encrypt !== undefined;
       const sourceColumn = table.columns.find((s) => s.name === c.name)!;
+      const type = encrypted ? 'text' : c.type;
       return {
         name: c.name,
         encrypted,
-        encode: encoderFor({ name: c.name, type: encrypted ? 'text' : c.type }),
-        selectExpression: selectExpression(sourceColumn.type, c.type, c.name, encrypted),
+        encode: encoderFor({ name: c.name, type }),
+        selectExpression: withValueRules(
+          selectExpression(sourceColumn.type, c.type, c.name, encrypted),
+          type,
+          spec?.map,
+          spec?.whenNull,
+        ),
+        prepare: valueRules(spec?.map, spec?.whenNull),
       };
     });
   let encryptionKey: string | undefined;
@@ -202,6 +210,7 @@ async function copyTable(
             target,
             after,
             limit,
+            planOptions?.filter,
           )
         : await copySqliteChunk(
             options.source as SqliteDatabase,
@@ -211,6 +220,7 @@ async function copyTable(
             target,
             after,
             limit,
+            planOptions?.filter,
           );
       report.read += chunk.read;
       report.written += chunk.written;
@@ -243,6 +253,47 @@ async function copyTable(
     await client.end().catch(() => {});
     await sourceSession?.end().catch(() => {});
   }
+}
+
+type PlanValue = string | number | boolean | null;
+
+/**
+ * SQLite source: the plan's value map (source value as text -> target value; unlisted values unchanged) and
+ * its value for NULL, applied before the value is checked against the target type. Undefined when the plan
+ * has neither, so the hot path pays nothing.
+ */
+function valueRules(
+  map: Record<string, PlanValue> | undefined,
+  whenNull: Exclude<PlanValue, null> | undefined,
+): ((v: unknown) => unknown) | undefined {
+  if (map === undefined && whenNull === undefined) return undefined;
+  const asValue = (v: PlanValue): unknown =>
+    v === null ? null : typeof v === 'boolean' ? (v ? 'true' : 'false') : typeof v === 'number' ? v : v;
+  return (v) => {
+    if (v === null) return whenNull === undefined ? null : asValue(whenNull);
+    if (map === undefined) return v;
+    const key = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    return Object.hasOwn(map, key) ? asValue(map[key]!) : v;
+  };
+}
+
+/** PostgreSQL source: the same rules as SQL around the column's SELECT expression. */
+function withValueRules(
+  expression: string,
+  type: string,
+  map: Record<string, PlanValue> | undefined,
+  whenNull: Exclude<PlanValue, null> | undefined,
+): string {
+  let out = expression;
+  const literal = (v: PlanValue) => (v === null ? 'NULL' : stringLiteral(String(v)));
+  if (map !== undefined) {
+    const cases = Object.entries(map)
+      .map(([from, to]) => `WHEN ${stringLiteral(from)} THEN ${literal(to)}`)
+      .join(' ');
+    out = `(CASE (${out})::text ${cases} ELSE (${out})::text END)::${type.replace(/^(?:"[^"]+"|\w+)\./, '')}`;
+  }
+  if (whenNull !== undefined) out = `coalesce(${out}, ${literal(whenNull)})`;
+  return out;
 }
 
 /** PostgreSQL source: the SELECT expression that gives the target column's type. */

@@ -34,6 +34,14 @@ export const columnOptionsSchema = z
         'Type to use when the target lacks the extension that provides `type` (e.g. real[] for vector)',
       ),
     encrypt: encryptSchema.optional(),
+    whenNull: z
+      .union([z.string(), z.number(), z.boolean()])
+      .optional()
+      .describe('copy: the value written where the source holds NULL'),
+    map: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+      .optional()
+      .describe('copy: source value (as text) -> target value; values not listed are copied as they are'),
   })
   .strict();
 
@@ -44,6 +52,11 @@ export const tableOptionsSchema = z
       .min(1)
       .optional()
       .describe('Columns that identify a row, for a table without a primary key (copy and verify need one)'),
+    filter: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('copy: only rows matching this SQL condition (in the source’s dialect) are copied'),
     columns: z.record(z.string(), columnOptionsSchema).optional(),
   })
   .strict();
