@@ -10,6 +10,7 @@ import { openSession } from '../db/postgres.js';
 import { SqliteDatabase } from '../db/sqlite.js';
 import { renderMigrationFile } from '../migrations/file.js';
 import { resolveOwnership } from '../plan/ownership.js';
+import { applyNames } from '../schema/apply-names.js';
 import { generateServices, type ServiceDdl } from '../schema/generate.js';
 import { renderStatements } from '../schema/render.js';
 import { loadPlanFile } from './plan-file.js';
@@ -64,14 +65,27 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateRes
     );
   }
   const availableExtensions = options.probeTarget === false ? null : await targetExtensions(planFile);
+  // The plan's renames and dropped columns, applied to the catalog the DDL is generated from.
+  let named: ReturnType<typeof applyNames>;
+  try {
+    named = applyNames(catalog, planFile.plan, profiles);
+  } catch (error) {
+    throw new CleaveError('PLAN_INVALID', (error as Error).message, {
+      hint: 'keep key columns: drop or rename only other columns',
+    });
+  }
   const ddls = generateServices({
-    catalog,
-    plan: planFile.plan,
-    ownership,
-    profiles,
+    catalog: named.catalog,
+    plan: named.plan,
+    ownership: resolveOwnership(planFile.plan, named.catalog),
+    profiles: named.profiles,
     availableExtensions,
     roles: options.roles ?? false,
   });
+  for (const note of named.notes) {
+    const owner = ownership.owner.get(note.slice(0, note.indexOf(':')));
+    ddls.find((d) => d.service === owner)?.notes.push(note);
+  }
 
   const root = options.migrationsDir ?? join(planFile.dir, 'migrations');
   const services: GeneratedService[] = [];

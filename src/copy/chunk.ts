@@ -10,8 +10,10 @@ import { afterKey, afterKeyLiteral, keyList, keyToJson } from './keyset.js';
 import { advanceProgress, insertRejects } from './progress.js';
 
 export interface CopyColumn {
-  /** Column name in the source and the target (same name). */
+  /** Column name in the target. */
   name: string;
+  /** Column name in the source, when the plan renames it. */
+  source?: string;
   encode: Encoder;
   /** The target column holds pgp_sym_encrypt(value): the chunk goes through a staging table. */
   encrypted: boolean;
@@ -131,10 +133,10 @@ export function copySqliteChunk(
   limit: number,
   filter?: string,
 ): Promise<ChunkResult> {
-  const values = columns.map(
-    (c) =>
-      `CASE WHEN typeof(${quoteIdent(c.name)}) = 'text' THEN CAST(${quoteIdent(c.name)} AS BLOB) ELSE ${quoteIdent(c.name)} END`,
-  );
+  const values = columns.map((c) => {
+    const name = quoteIdent(c.source ?? c.name);
+    return `CASE WHEN typeof(${name}) = 'text' THEN CAST(${name} AS BLOB) ELSE ${name} END`;
+  });
   const conditions = [after === null ? null : afterKey(key, () => '?'), filter ? `(${filter})` : null].filter(
     (c) => c !== null,
   );
@@ -173,7 +175,7 @@ export function copySqliteChunk(
             if (!encoded.ok) {
               rejected = {
                 key: keyToJson(lastKey),
-                column: columns[i]!.name,
+                column: columns[i]!.source ?? columns[i]!.name,
                 value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
                 reason: encoded.reason,
               };

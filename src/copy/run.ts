@@ -6,6 +6,7 @@ import type { Database } from '../db/port.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { copyKeyOf } from '../plan/copy-key.js';
+import { targetNames } from '../plan/names.js';
 import type { Plan } from '../plan/schema.js';
 import { type ChunkTarget, type CopyColumn, copyPostgresChunk, copySqliteChunk } from './chunk.js';
 import { encoderFor } from './encode.js';
@@ -66,7 +67,8 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
   try {
     await ensureControlSchema(control);
     const owned = input.tables.filter((t) => !options.only?.length || options.only.includes(t.id));
-    const targetTables = input.target.tables.filter((t) => owned.some((o) => o.name === t.name));
+    const targetName = (t: Table) => targetNames(options.plan, t).table;
+    const targetTables = input.target.tables.filter((t) => owned.some((o) => targetName(o) === t.name));
     if (options.fresh) {
       await resetProgress(control, input.service);
       if (targetTables.length > 0) {
@@ -78,14 +80,10 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     const order = loadOrder(input.target.tables);
     // Parents are still loaded first (the order stays valid when keys are kept), but every foreign key and
     // secondary index of the tables being filled is dropped for the load and rebuilt once at the end.
-    await deferKeysAndIndexes(
-      control,
-      input,
-      owned.map((t) => t.name),
-    );
+    await deferKeysAndIndexes(control, input, owned.map(targetName));
 
     for (const wave of order.waves) {
-      const tables = owned.filter((t) => wave.includes(t.name));
+      const tables = owned.filter((t) => wave.includes(targetName(t)));
       let next = 0;
       const worker = async () => {
         while (next < tables.length) {
@@ -111,7 +109,8 @@ async function copyTable(
   options: CopyOptions,
 ): Promise<TableCopyReport> {
   const started = Date.now();
-  const targetTable = input.target.tables.find((t) => t.name === table.name);
+  const names = targetNames(options.plan, table);
+  const targetTable = input.target.tables.find((t) => t.name === names.table);
   if (!targetTable) {
     throw new CleaveError(
       'UNSUPPORTED',
@@ -128,19 +127,22 @@ async function copyTable(
       hint: `declare a primary key, or set tables.${table.id}.key in the plan`,
     });
   }
+  // Target columns and the source columns that fill them (the plan may rename or drop columns).
+  const sourceOf = (target: string) => table.columns.find((s) => names.column(s.name) === target);
   const columns: CopyColumn[] = targetTable.columns
-    .filter((c) => c.generated === null && table.columns.some((s) => s.name === c.name))
+    .filter((c) => c.generated === null && sourceOf(c.name) !== undefined)
     .map((c) => {
-      const spec = planOptions?.columns?.[c.name];
+      const sourceColumn = sourceOf(c.name)!;
+      const spec = planOptions?.columns?.[sourceColumn.name];
       const encrypted = spec?.encrypt !== undefined;
-      const sourceColumn = table.columns.find((s) => s.name === c.name)!;
       const type = encrypted ? 'text' : c.type;
       return {
         name: c.name,
+        source: sourceColumn.name,
         encrypted,
         encode: encoderFor({ name: c.name, type }),
         selectExpression: withValueRules(
-          selectExpression(sourceColumn.type, c.type, c.name, encrypted),
+          selectExpression(sourceColumn.type, c.type, sourceColumn.name, encrypted),
           type,
           spec?.map,
           spec?.whenNull,
@@ -170,7 +172,7 @@ async function copyTable(
     const report: TableCopyReport = {
       service: input.service,
       table: table.id,
-      target: `${input.schema}.${table.name}`,
+      target: `${input.schema}.${names.table}`,
       read: progress?.rowsRead ?? 0,
       written: progress?.rowsWritten ?? 0,
       rejected: progress?.rowsRejected ?? 0,
@@ -192,7 +194,7 @@ async function copyTable(
       client,
       service: input.service,
       schema: input.schema,
-      table: table.name,
+      table: names.table,
       alwaysIdentity: targetTable.columns.some((c) => c.identity === 'always'),
       encryptionKey,
     };
@@ -243,7 +245,7 @@ async function copyTable(
     if (error instanceof CleaveError) throw error;
     throw new CleaveError(
       'INTERNAL',
-      `copying ${table.id} into ${input.schema}.${table.name} failed: ${messageOf(error)}`,
+      `copying ${table.id} into ${input.schema}.${names.table} failed: ${messageOf(error)}`,
       {
         hint: 'the chunk in progress was rolled back; fix the cause and run `cleave copy --resume` to go on from the last committed chunk',
         cause: error,

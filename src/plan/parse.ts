@@ -138,8 +138,8 @@ function knownKeysAt(path: readonly (string | number)[]): string[] {
     target: ['url'],
     supabase: ['usersService'],
     services: ['tables', 'url', 'schema', 'description'],
-    tables: ['key', 'filter', 'columns'],
-    columns: ['type', 'fallback', 'encrypt', 'whenNull', 'map'],
+    tables: ['key', 'rename', 'filter', 'columns'],
+    columns: ['type', 'fallback', 'encrypt', 'rename', 'drop', 'whenNull', 'map'],
     encrypt: ['with', 'keyEnv'],
   };
   if (path.length === 0) return top;

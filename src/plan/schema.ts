@@ -34,6 +34,8 @@ export const columnOptionsSchema = z
         'Type to use when the target lacks the extension that provides `type` (e.g. real[] for vector)',
       ),
     encrypt: encryptSchema.optional(),
+    rename: identifier.optional().describe('The column’s name in the target'),
+    drop: z.literal(true).optional().describe('Leave the column out of the target'),
     whenNull: z
       .union([z.string(), z.number(), z.boolean()])
       .optional()
@@ -52,6 +54,7 @@ export const tableOptionsSchema = z
       .min(1)
       .optional()
       .describe('Columns that identify a row, for a table without a primary key (copy and verify need one)'),
+    rename: identifier.optional().describe('The table’s name in the target'),
     filter: z
       .string()
       .min(1)

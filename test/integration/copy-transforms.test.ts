@@ -73,3 +73,55 @@ describe('copy with the plan’s value rules: filter, value map, value for NULL'
     expect(result.tables[0]).toMatchObject({ read: 4, written: 4, rejected: 0 });
   });
 });
+
+describe('renamed tables and columns, dropped columns: generate and copy agree', () => {
+  it('orders -> purchases, region -> area, internal dropped; keys, indexes and the foreign key follow', async () => {
+    const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
+    const source = join(dir, 'shop.sqlite');
+    const db = new BetterSqlite3(source);
+    db.exec(`create table orders (id integer primary key, region text not null, internal text, note text);
+      create index orders_region on orders (region);
+      create table order_lines (id integer primary key, order_id integer not null references orders (id), qty integer);
+      insert into orders values (1, 'eu', 'secret-1', 'a'), (2, 'us', 'secret-2', null);
+      insert into order_lines values (10, 1, 3), (11, 2, 4);`);
+    db.close();
+    const target = await createTestDatabase('transforms_names');
+    const text = `version: 1
+source: { url: "sqlite:${source}" }
+services:
+  shop: { tables: [orders, order_lines] }
+tables:
+  orders:
+    rename: purchases
+    columns:
+      region: { rename: area }
+      internal: { drop: true }
+  order_lines:
+    columns:
+      order_id: { rename: purchase_id }
+`;
+    const p = await projectWithPlan(`sqlite:${source}`, { plan: text, targetUrl: target.url });
+    await runGenerate({ planPath: p.plan });
+    const result = await runCopy({ planPath: p.plan, create: true });
+    expect(result.tables.map((t) => [t.table, t.target, t.written])).toEqual([
+      ['orders', 'shop.purchases', 2],
+      ['order_lines', 'shop.order_lines', 2],
+    ]);
+    expect(await target.db.query('select * from shop.purchases order by id')).toEqual([
+      { id: '1', area: 'eu', note: 'a' },
+      { id: '2', area: 'us', note: null },
+    ]);
+    expect(await target.db.query('select id, purchase_id, qty from shop.order_lines order by id')).toEqual([
+      { id: '10', purchase_id: '1', qty: '3' },
+      { id: '11', purchase_id: '2', qty: '4' },
+    ]);
+    const [fk] = await target.db.query<{ def: string }>(
+      `select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'shop.order_lines'::regclass and contype = 'f'`,
+    );
+    expect(fk!.def).toBe('FOREIGN KEY (purchase_id) REFERENCES shop.purchases(id)');
+    const [ix] = await target.db.query<{ def: string }>(
+      `select indexdef as def from pg_indexes where indexname = 'orders_region'`,
+    );
+    expect(ix!.def).toBe('CREATE INDEX orders_region ON shop.purchases USING btree (area)');
+  });
+});
