@@ -8,6 +8,7 @@ import { type AnalysisReport, analyze } from '../plan/analysis.js';
 import { findTable, resolveOwnership } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { loadPlanFile, type PlanFile } from './plan-file.js';
+import { splitCoverage } from './split-coverage.js';
 
 export interface AnalyzeOptions {
   /** Plan file; used when it exists (or required when `planRequired`). */
@@ -52,7 +53,15 @@ export async function runAnalyze(options: AnalyzeOptions): Promise<AnalyzeResult
           })
         : [];
     const ownership = planFile ? resolveOwnership(planFile.plan, catalog, planFile.lineOf) : null;
-    const report = analyze({ catalog, sourceUrl: source.displayUrl, plan, ownership, valueIssues });
+    const extraProblems = plan ? await splitCoverage(source, catalog, plan) : [];
+    const report = analyze({
+      catalog,
+      sourceUrl: source.displayUrl,
+      plan,
+      ownership,
+      valueIssues,
+      extraProblems,
+    });
     return { report, catalog, plan: planFile, secrets: planFile?.secrets ?? [] };
   } finally {
     await source.close();

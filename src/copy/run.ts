@@ -7,6 +7,7 @@ import type { SqliteDatabase } from '../db/sqlite.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { copyKeyOf } from '../plan/copy-key.js';
 import { targetNames } from '../plan/names.js';
+import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { type ChunkTarget, type CopyColumn, copyPostgresChunk, copySqliteChunk } from './chunk.js';
 import { encoderFor } from './encode.js';
@@ -199,6 +200,12 @@ async function copyTable(
       encryptionKey,
     };
     const keyTypes = key.columns.map((k) => table.columns.find((c) => c.name === k)?.type ?? 'text');
+    // The plan's filter, and this service's share of a split table.
+    const filter =
+      [planOptions?.filter, splitOf(options.plan, table)?.[input.service]]
+        .filter((c) => c !== undefined)
+        .map((c) => `(${c})`)
+        .join(' AND ') || undefined;
     let after = progress?.lastKey ?? null;
     const limit = options.chunkRows ?? 50_000;
     for (;;) {
@@ -212,7 +219,7 @@ async function copyTable(
             target,
             after,
             limit,
-            planOptions?.filter,
+            filter,
           )
         : await copySqliteChunk(
             options.source as SqliteDatabase,
@@ -222,7 +229,7 @@ async function copyTable(
             target,
             after,
             limit,
-            planOptions?.filter,
+            filter,
           );
       report.read += chunk.read;
       report.written += chunk.written;

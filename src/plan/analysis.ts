@@ -73,6 +73,8 @@ export interface AnalysisInput {
   plan: Plan | null;
   ownership: Ownership | null;
   valueIssues: ValueIssue[];
+  /** Findings that needed the source database (split coverage): added as they are. */
+  extraProblems?: Problem[];
 }
 
 /** Pure: everything `cleave analyze` reports, from a catalog, an optional plan and sampled value issues. */
@@ -148,6 +150,7 @@ export function analyze(input: AnalysisInput): AnalysisReport {
   }
 
   problems.push(...valueProblems(input.valueIssues));
+  problems.push(...(input.extraProblems ?? []));
   problems.push(...identifierProblems(catalog));
   problems.push(...extensionProblems(catalog));
   if (catalog.supabase) problems.push(...supabaseProblems(catalog, plan, owner));

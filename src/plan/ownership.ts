@@ -50,12 +50,15 @@ export function resolveOwnership(plan: Plan, catalog: Catalog, lineOf: LineOf = 
       if (seen.length === 0) {
         owner.set(table.id, service);
         tables.push(table);
+      } else if (!seen.includes(service) && splitBetween(plan, table, [...seen, service])) {
+        // A split table: each service named in tables.<t>.split gets its share of the rows.
+        tables.push(table);
       } else if (!seen.includes(service)) {
         problems.push({
           severity: 'error',
           code: 'TABLE_OWNED_TWICE',
           message: `table \`${table.id}\` is owned by both \`${seen[0]}\` and \`${service}\``,
-          hint: 'a table has one owner: keep it in one service, or move it to a shared service that both use',
+          hint: `a table has one owner: keep it in one service, move it to a shared service that both use, or split its rows with tables.${table.id}.split`,
           table: table.id,
           service,
           path: `services.${service}.tables[${i}]`,
@@ -78,7 +81,61 @@ export function resolveOwnership(plan: Plan, catalog: Catalog, lineOf: LineOf = 
   }
 
   problems.push(...checkTableOptions(plan, catalog, ids, lineOf));
+  problems.push(...checkSplits(plan, catalog, listedIn, lineOf));
   return { owner, services, problems };
+}
+
+function splitBetween(plan: Plan, table: Table, services: string[]): boolean {
+  const split = (plan.tables?.[table.id] ?? plan.tables?.[`${table.schema}.${table.name}`])?.split;
+  return split !== undefined && services.every((s) => s in split);
+}
+
+/** Services that take part in a split table, for copy: service -> the condition choosing its rows. */
+export function splitOf(
+  plan: Plan,
+  table: Pick<Table, 'id' | 'schema' | 'name'>,
+): Record<string, string> | undefined {
+  return (plan.tables?.[table.id] ?? plan.tables?.[`${table.schema}.${table.name}`])?.split;
+}
+
+/** Every service named in a split must list the table, and every service listing it must be in the split. */
+function checkSplits(
+  plan: Plan,
+  catalog: Catalog,
+  listedIn: Map<string, string[]>,
+  lineOf: LineOf,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const [ref, options] of Object.entries(plan.tables ?? {})) {
+    if (!options.split) continue;
+    const table = findTable(catalog, ref);
+    if (!table) continue;
+    const listing = listedIn.get(table.id) ?? [];
+    for (const service of Object.keys(options.split)) {
+      if (!(service in plan.services)) {
+        problems.push({
+          severity: 'error',
+          code: 'UNKNOWN_SERVICE',
+          message: `tables.${ref}.split names service \`${service}\`, which the plan does not have`,
+          hint: `services are: ${Object.keys(plan.services).join(', ')}`,
+          path: `tables.${ref}.split.${service}`,
+          line: lineOf(['tables', ref, 'split', service]),
+        });
+      } else if (!listing.includes(service)) {
+        problems.push({
+          severity: 'error',
+          code: 'SPLIT_NOT_LISTED',
+          message: `tables.${ref}.split gives rows to \`${service}\`, which does not list \`${table.id}\` in its tables`,
+          hint: `add ${table.id} to services.${service}.tables`,
+          table: table.id,
+          service,
+          path: `tables.${ref}.split.${service}`,
+          line: lineOf(['tables', ref, 'split', service]),
+        });
+      }
+    }
+  }
+  return problems;
 }
 
 /** Exact id first, then a unique case-insensitive match (SQLite names are case-insensitive). */

@@ -138,7 +138,7 @@ function knownKeysAt(path: readonly (string | number)[]): string[] {
     target: ['url'],
     supabase: ['usersService'],
     services: ['tables', 'url', 'schema', 'description'],
-    tables: ['key', 'rename', 'filter', 'columns'],
+    tables: ['key', 'rename', 'split', 'filter', 'columns'],
     columns: ['type', 'fallback', 'encrypt', 'rename', 'drop', 'whenNull', 'map'],
     encrypt: ['with', 'keyEnv'],
   };

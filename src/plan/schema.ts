@@ -55,6 +55,12 @@ export const tableOptionsSchema = z
       .optional()
       .describe('Columns that identify a row, for a table without a primary key (copy and verify need one)'),
     rename: identifier.optional().describe('The table’s name in the target'),
+    split: z
+      .record(serviceName, z.string().min(1))
+      .optional()
+      .describe(
+        'One table split across services: service -> SQL condition choosing its rows (list the table in each)',
+      ),
     filter: z
       .string()
       .min(1)
