@@ -94,7 +94,14 @@ export async function readRejects(
   }));
 }
 
-export async function resetProgress(client: pg.ClientBase, service: string): Promise<void> {
-  await client.query('DELETE FROM cleave.copy_progress WHERE service = $1', [service]);
-  await client.query('DELETE FROM cleave.copy_rejects WHERE service = $1', [service]);
+/** Forgets the checkpoints and rejects of these tables (only these: --fresh --table T leaves the others be). */
+export async function resetProgress(client: pg.ClientBase, service: string, tables: string[]): Promise<void> {
+  await client.query('DELETE FROM cleave.copy_progress WHERE service = $1 AND source_table = ANY($2)', [
+    service,
+    tables,
+  ]);
+  await client.query('DELETE FROM cleave.copy_rejects WHERE service = $1 AND source_table = ANY($2)', [
+    service,
+    tables,
+  ]);
 }

@@ -70,18 +70,23 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     const owned = input.tables.filter((t) => !options.only?.length || options.only.includes(t.id));
     const targetName = (t: Table) => targetNames(options.plan, t).table;
     const targetTables = input.target.tables.filter((t) => owned.some((o) => targetName(o) === t.name));
+    const order = loadOrder(input.target.tables);
+    // Parents are still loaded first (the order stays valid when keys are kept), but every foreign key and
+    // secondary index of the tables being filled is dropped for the load and rebuilt once at the end; so are
+    // the foreign keys of other tables that point at them, which also lets --fresh empty only these tables.
+    await deferKeysAndIndexes(control, input, owned.map(targetName));
     if (options.fresh) {
-      await resetProgress(control, input.service);
+      await resetProgress(
+        control,
+        input.service,
+        owned.map((t) => t.id),
+      );
       if (targetTables.length > 0) {
         await control.query(
-          `TRUNCATE ${targetTables.map((t) => `${quoteIdent(input.schema)}.${quoteIdent(t.name)}`).join(', ')} RESTART IDENTITY CASCADE`,
+          `TRUNCATE ${targetTables.map((t) => `${quoteIdent(input.schema)}.${quoteIdent(t.name)}`).join(', ')} RESTART IDENTITY`,
         );
       }
     }
-    const order = loadOrder(input.target.tables);
-    // Parents are still loaded first (the order stays valid when keys are kept), but every foreign key and
-    // secondary index of the tables being filled is dropped for the load and rebuilt once at the end.
-    await deferKeysAndIndexes(control, input, owned.map(targetName));
 
     for (const wave of order.waves) {
       const tables = owned.filter((t) => wave.includes(targetName(t)));
@@ -337,7 +342,9 @@ async function deferKeysAndIndexes(
   }>(
     `SELECT * FROM (SELECT format('%I.%I', n.nspname, c.relname) AS table_name, k.conname AS name, pg_get_constraintdef(k.oid) AS definition, 'constraint' AS kind
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE k.contype IN ('f', 'p', 'u') AND n.nspname = $1 AND c.relname = ANY($2)
+      WHERE n.nspname = $1 AND (
+              (k.contype IN ('f', 'p', 'u') AND c.relname = ANY($2))
+           OR (k.contype = 'f' AND k.confrelid IN (SELECT fc.oid FROM pg_class fc WHERE fc.relnamespace = n.oid AND fc.relname = ANY($2))))
      UNION ALL
      SELECT format('%I.%I', n.nspname, c.relname), ic.relname, pg_get_indexdef(i.indexrelid), 'index'
        FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid

@@ -73,6 +73,18 @@ describe('cleave copy', () => {
       `select convalidated as valid from pg_constraint where conname = 'Employee_ReportsTo_fkey'`,
     );
     expect(fk).toEqual({ valid: true });
+    // Copying one table again (--fresh --table) empties and refills only it: the tables that reference it keep
+    // their rows, and their foreign keys to it come back validated.
+    const again = await runCopy({ planPath: plan, tables: ['Album'], fresh: true });
+    expect(again.tables.map((r) => [r.table, r.written])).toEqual([['Album', 347]]);
+    const [counts] = await target.db.query<{ albums: string; tracks: string }>(
+      `select (select count(*) from catalog."Album") as albums, (select count(*) from catalog."Track") as tracks`,
+    );
+    expect(counts).toEqual({ albums: '347', tracks: '3503' });
+    const [trackFk] = await target.db.query<{ valid: boolean }>(
+      `select convalidated as valid from pg_constraint where conname = 'Track_AlbumId_fkey' or (conrelid = 'catalog."Track"'::regclass and confrelid = 'catalog."Album"'::regclass)`,
+    );
+    expect(trackFk).toEqual({ valid: true });
     // Identities continue after the copied keys.
     const [next] = await target.db.query<{ id: string }>(
       `insert into catalog."Genre" ("Name") values ('new') returning "GenreId" as id`,
