@@ -11,7 +11,8 @@ export function formatBytes(n: number | null): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let value = n;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  // Past 999 of a unit, the next one reads better ("1.0 MB", not "1000 kB").
+  while (value >= 1000 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }
