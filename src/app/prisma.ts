@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { catalogOf, emptyTable } from '../catalog/empty.js';
 import { introspect } from '../catalog/introspect.js';
 import type { Catalog, Column, ForeignKey, Table } from '../catalog/model.js';
 import { CleaveError, type PlanIssue } from '../core/errors.js';
@@ -270,46 +271,7 @@ export function catalogFromPrisma(models: readonly PrismaModelInfo[]): Catalog {
       });
     }
   }
-  return {
-    engine: 'postgres',
-    serverVersion: '',
-    database: 'schema.prisma',
-    schemas: [...new Set(tables.map((t) => t.schema))].sort(),
-    tables,
-    views: [],
-    sequences: [],
-    enums: [],
-    domains: [],
-    extensions: [],
-    functions: [],
-    supabase: null,
-  };
-}
-
-function emptyTable(schema: string, name: string, id: string): Table {
-  return {
-    schema,
-    name,
-    id,
-    kind: 'table',
-    partitionKey: null,
-    partitions: [],
-    columns: [],
-    primaryKey: null,
-    uniqueKeys: [],
-    foreignKeys: [],
-    indexes: [],
-    checks: [],
-    triggers: [],
-    policies: [],
-    rlsEnabled: false,
-    grants: [],
-    rows: null,
-    rowsExact: false,
-    bytes: null,
-    hasRowid: false,
-    comment: null,
-  };
+  return catalogOf(tables, { database: 'schema.prisma' });
 }
 
 function column(name: string, type: string, position: number, nullable: boolean): Column {

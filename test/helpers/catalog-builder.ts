@@ -1,3 +1,4 @@
+import { catalogOf, emptyTable } from '../../src/catalog/empty.js';
 import type { Catalog, Column, ForeignKey, Key, Table } from '../../src/catalog/model.js';
 
 /**
@@ -87,46 +88,18 @@ export function table(id: string, spec: TableSpec = {}): Table {
   const columns = Object.entries(declared).map(([n, t], i) => column(n, t, i + 1));
   const primaryKey: Key | null = pk ? { name: `${name}_pkey`, columns: pk } : null;
   return {
-    schema,
-    name,
-    id,
-    kind: 'table',
-    partitionKey: null,
-    partitions: [],
+    ...emptyTable(schema, name, id),
     columns,
     primaryKey,
     uniqueKeys: (spec.unique ?? []).map((cols) => ({ name: `${name}_${cols.join('_')}_key`, columns: cols })),
     foreignKeys,
-    indexes: [],
-    checks: [],
-    triggers: [],
-    policies: [],
-    rlsEnabled: false,
-    grants: [],
     rows: spec.rows === undefined ? 0 : spec.rows,
     rowsExact: spec.rowsExact ?? true,
-    bytes: null,
-    hasRowid: false,
-    comment: null,
   };
 }
 
 export function catalog(tables: Table[], overrides: Partial<Catalog> = {}): Catalog {
-  return {
-    engine: 'postgres',
-    serverVersion: '16.0',
-    database: 'monolith',
-    schemas: [...new Set(tables.map((t) => t.schema))].sort(),
-    tables,
-    views: [],
-    sequences: [],
-    enums: [],
-    domains: [],
-    extensions: [],
-    functions: [],
-    supabase: null,
-    ...overrides,
-  };
+  return catalogOf(tables, { serverVersion: '16.0', database: 'monolith', ...overrides });
 }
 
 /** The Chinook sample database's tables and foreign keys (https://github.com/lerocha/chinook-database). */
