@@ -89,6 +89,12 @@ async function watchForDeadClient(client: pg.ClientBase): Promise<void> {
   await client.query("SET client_connection_check_interval = '1s'").catch(() => {});
 }
 
+/** Every run that changes a service (up, down, baseline) starts the same way. */
+export async function prepareSession(client: pg.ClientBase): Promise<void> {
+  await ensureControlSchema(client);
+  await watchForDeadClient(client);
+}
+
 /** Refuses to go on when an applied file was edited, showing how it changed from what ran. */
 function refuseDrift(service: string, files: MigrationFile[], applied: AppliedMigration[]): void {
   for (const a of applied) {
@@ -118,8 +124,7 @@ export async function migrateUp(
   files: MigrationFile[],
   options: RunOptions & { to?: string } = {},
 ): Promise<MigrationStatus[]> {
-  await ensureControlSchema(client);
-  await watchForDeadClient(client);
+  await prepareSession(client);
   const release = await acquireLock(client, `cleave:migrate:${service}`, {
     timeoutMs: options.lockTimeoutMs ?? 60_000,
     onWait: () => options.onEvent?.({ service, version: '', name: '', event: 'waiting-for-lock' }),
@@ -291,7 +296,7 @@ export async function migrateDown(
   files: MigrationFile[],
   options: RunOptions & { to?: string } = {},
 ): Promise<MigrationStatus[]> {
-  await ensureControlSchema(client);
+  await prepareSession(client);
   const release = await acquireLock(client, `cleave:migrate:${service}`, {
     timeoutMs: options.lockTimeoutMs ?? 60_000,
   });
@@ -360,7 +365,7 @@ export async function baseline(
   files: MigrationFile[],
   options: { to?: string } = {},
 ): Promise<string[]> {
-  await ensureControlSchema(client);
+  await prepareSession(client);
   const release = await acquireLock(client, `cleave:migrate:${service}`, { timeoutMs: 60_000 });
   try {
     const done = new Set((await readApplied(client, service)).map((a) => a.version));

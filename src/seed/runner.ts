@@ -4,7 +4,7 @@ import { CleaveError, messageOf } from '../core/errors.js';
 import { quoteIdent } from '../core/ident.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { acquireLock } from '../migrations/lock.js';
-import { by } from '../migrations/runner.js';
+import { by, prepareSession } from '../migrations/runner.js';
 import type { SeedSet } from './sets.js';
 
 export type SeedState = 'applied' | 'pending' | 'changed';
@@ -56,7 +56,7 @@ export async function runSeeds(
   sets: SeedSet[],
   options: { only?: string[]; force?: boolean; onSet?: (set: SeedSet, durationMs: number) => void } = {},
 ): Promise<SeedStatus[]> {
-  await ensureControlSchema(client);
+  await prepareSession(client);
   const release = await acquireLock(client, `cleave:seed:${target.service}`, { timeoutMs: 60_000 });
   try {
     const status = await seedStatus(client, target.service, sets);
