@@ -14,6 +14,8 @@ export interface CopyColumn {
   name: string;
   /** Column name in the source, when the plan renames it. */
   source?: string;
+  /** The value's type as written by the copy (text for an encrypted column). */
+  type?: string;
   encode: Encoder;
   /** The target column holds pgp_sym_encrypt(value): the chunk goes through a staging table. */
   encrypted: boolean;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Catalog, Table } from '../catalog/model.js';
 import { CleaveError, messageOf } from '../core/errors.js';
-import { quoteIdent, stringLiteral } from '../core/ident.js';
+import { quoteIdent } from '../core/ident.js';
 import type { Database } from '../db/port.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { ensureControlSchema } from '../migrations/control.js';
@@ -10,7 +10,7 @@ import { targetNames } from '../plan/names.js';
 import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { type ChunkTarget, type CopyColumn, copyPostgresChunk, copySqliteChunk } from './chunk.js';
-import { encoderFor } from './encode.js';
+import { copyColumnsOf } from './columns.js';
 import { loadOrder } from './order.js';
 import { readProgress, resetProgress } from './progress.js';
 
@@ -133,32 +133,10 @@ async function copyTable(
       hint: `declare a primary key, or set tables.${table.id}.key in the plan`,
     });
   }
-  // Target columns and the source columns that fill them (the plan may rename or drop columns).
-  const sourceOf = (target: string) => table.columns.find((s) => names.column(s.name) === target);
-  const columns: CopyColumn[] = targetTable.columns
-    .filter((c) => c.generated === null && sourceOf(c.name) !== undefined)
-    .map((c) => {
-      const sourceColumn = sourceOf(c.name)!;
-      const spec = planOptions?.columns?.[sourceColumn.name];
-      const encrypted = spec?.encrypt !== undefined;
-      const type = encrypted ? 'text' : c.type;
-      return {
-        name: c.name,
-        source: sourceColumn.name,
-        encrypted,
-        encode: encoderFor({ name: c.name, type }),
-        selectExpression: withValueRules(
-          selectExpression(sourceColumn.type, c.type, sourceColumn.name, encrypted),
-          type,
-          spec?.map,
-          spec?.whenNull,
-        ),
-        prepare: valueRules(spec?.map, spec?.whenNull),
-      };
-    });
+  const columns = copyColumnsOf(table, targetTable, options.plan);
   let encryptionKey: string | undefined;
   for (const c of columns.filter((x) => x.encrypted)) {
-    const env = planOptions!.columns![c.name]!.encrypt!.keyEnv;
+    const env = planOptions!.columns![c.source ?? c.name]!.encrypt!.keyEnv;
     encryptionKey = (options.env ?? process.env)[env];
     if (!encryptionKey) {
       throw new CleaveError(
@@ -267,60 +245,6 @@ async function copyTable(
     await client.end().catch(() => {});
     await sourceSession?.end().catch(() => {});
   }
-}
-
-type PlanValue = string | number | boolean | null;
-
-/**
- * SQLite source: the plan's value map (source value as text -> target value; unlisted values unchanged) and
- * its value for NULL, applied before the value is checked against the target type. Undefined when the plan
- * has neither, so the hot path pays nothing.
- */
-function valueRules(
-  map: Record<string, PlanValue> | undefined,
-  whenNull: Exclude<PlanValue, null> | undefined,
-): ((v: unknown) => unknown) | undefined {
-  if (map === undefined && whenNull === undefined) return undefined;
-  const asValue = (v: PlanValue): unknown =>
-    v === null ? null : typeof v === 'boolean' ? (v ? 'true' : 'false') : typeof v === 'number' ? v : v;
-  return (v) => {
-    if (v === null) return whenNull === undefined ? null : asValue(whenNull);
-    if (map === undefined) return v;
-    const key = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-    return Object.hasOwn(map, key) ? asValue(map[key]!) : v;
-  };
-}
-
-/** PostgreSQL source: the same rules as SQL around the column's SELECT expression. */
-function withValueRules(
-  expression: string,
-  type: string,
-  map: Record<string, PlanValue> | undefined,
-  whenNull: Exclude<PlanValue, null> | undefined,
-): string {
-  let out = expression;
-  const literal = (v: PlanValue) => (v === null ? 'NULL' : stringLiteral(String(v)));
-  if (map !== undefined) {
-    const cases = Object.entries(map)
-      .map(([from, to]) => `WHEN ${stringLiteral(from)} THEN ${literal(to)}`)
-      .join(' ');
-    out = `(CASE (${out})::text ${cases} ELSE (${out})::text END)::${type.replace(/^(?:"[^"]+"|\w+)\./, '')}`;
-  }
-  if (whenNull !== undefined) out = `coalesce(${out}, ${literal(whenNull)})`;
-  return out;
-}
-
-/** PostgreSQL source: the SELECT expression that gives the target column's type. */
-function selectExpression(sourceType: string, targetType: string, name: string, encrypted: boolean): string {
-  const column = quoteIdent(name);
-  if (encrypted) return `${column}::text`;
-  // Types compare without their schema: an enum is public.mpaa_rating in the source, films.mpaa_rating in the target.
-  const base = (t: string) => t.replace(/^(?:"[^"]+"|\w+)\./, '');
-  if (base(sourceType) === base(targetType)) return column;
-  // A vector kept as text '[1,2,3]' becomes the real[] fallback '{1,2,3}'.
-  if (/vector\(\d+\)$/.test(sourceType) && targetType.endsWith('[]'))
-    return `translate(${column}::text, '[]', '{}')::${targetType}`;
-  return `${column}::${base(targetType)}`;
 }
 
 /**

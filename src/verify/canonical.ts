@@ -1,0 +1,420 @@
+/**
+ * The canonical row encoding: the same row gives the same text, and so the same hash, whether PostgreSQL
+ * computes it in SQL or Cleave computes it in JavaScript from a SQLite row.
+ *
+ * A row's text is PostgreSQL's record output of its canonical values, `(v1,v2,...)`: NULL is an empty field,
+ * the empty string is `""`, a field with a comma, a quote, a parenthesis, a backslash or white space is quoted
+ * with `"` and `\` doubled. Each value is the output of its target type in a session with fixed settings
+ * (UTC, ISO dates, hex bytea, shortest round-trip floats), after these rules, which are the only normalisation
+ * (each is listed in docs/verify.md because it could hide a difference):
+ *
+ * - numeric: trailing fractional zeros dropped (1.50 = 1.5), as trim_scale() does;
+ * - real: compared as the double it widens to; double precision: shortest round-trip form;
+ * - timestamptz: in UTC (the same instant written in another zone is the same value);
+ * - json: as jsonb prints it (keys sorted, duplicate keys resolved, insignificant white space dropped);
+ * - boolean t/f, uuid lower case, bytea hex: what PostgreSQL prints anyway.
+ */
+import { encoderFor } from '../copy/encode.js';
+
+/** Session settings under which PostgreSQL's output of a value is its canonical text. */
+export const CANONICAL_SESSION = [
+  "SET TIME ZONE 'UTC'",
+  "SET datestyle = 'ISO, YMD'",
+  "SET intervalstyle = 'postgres'",
+  'SET extra_float_digits = 1',
+  "SET bytea_output = 'hex'",
+];
+
+const base = (type: string) => type.toLowerCase().replace(/^(?:"[^"]+"|\w+)\./, '');
+
+/** SQL: the canonical value of `expression`, whose type is the target column's `type` (format_type). */
+export function canonicalSql(expression: string, type: string): string {
+  const t = base(type);
+  if (t.startsWith('numeric') && !t.endsWith('[]')) return `trim_scale(${expression})`;
+  if (t === 'real') return `(${expression})::float8`;
+  if (t === 'real[]') return `(${expression})::float8[]`;
+  if (t === 'json') return `(${expression})::jsonb`;
+  if (t === 'money') return `(${expression})::numeric`;
+  return expression;
+}
+
+/** SQL: the canonical text of a row of canonical values. */
+export function rowSql(values: readonly string[]): string {
+  return `ROW(${values.join(', ')})::text`;
+}
+
+/** SQL: the row hash, a signed 64-bit integer (the first 16 hex digits of the md5 of the row's text). */
+export function hashSql(rowText: string): string {
+  return `('x' || substr(md5(${rowText}), 1, 16))::bit(64)::bigint`;
+}
+
+/** The canonical text of one SQLite value for a target column, or why it cannot be a value of that type. */
+export type Canonical = string | null | { reason: string };
+export type Canonicalizer = (value: unknown) => Canonical;
+
+const TEXT_TYPES = /^(text|character varying(\(\d+\))?|name|citext|"char")$/;
+
+/**
+ * JavaScript: the canonical text a SQLite value has once copied into a column of `type`: the value goes through
+ * the copy's own encoder (the same checks and conversions), then is written as PostgreSQL prints that type.
+ * Returns null for types whose output PostgreSQL alone defines (intervals, network types, ranges): those columns
+ * are reported as not compared for SQLite sources.
+ */
+export function canonicalizerFor(type: string, options: { enum?: boolean } = {}): Canonicalizer | null {
+  const t = base(type);
+  const encode = encoderFor({ name: '', type: t });
+  const via =
+    (finish: (input: string) => string): Canonicalizer =>
+    (v) => {
+      if (v === null || v === undefined) return null;
+      const e = encode(v);
+      return e.ok ? finish(unescapeCopy(e.text)) : { reason: e.reason };
+    };
+  if (t === 'smallint' || t === 'integer' || t === 'bigint' || t === 'boolean' || t === 'uuid')
+    return via((s) => s);
+  if (TEXT_TYPES.test(t) || options.enum) return via((s) => s);
+  const bpchar = /^character\((\d+)\)$/.exec(t);
+  if (bpchar) {
+    const n = Number(bpchar[1]);
+    return via((s) => s + ' '.repeat(Math.max(0, n - [...s].length)));
+  }
+  const numeric = /^numeric(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(t);
+  if (numeric) {
+    const scale = numeric[1] === undefined ? undefined : Number(numeric[2] ?? 0);
+    return via((s) => canonicalNumeric(s, scale, true));
+  }
+  if (t === 'double precision') return via((s) => pgFloat(Number(floatInput(s))));
+  if (t === 'real') return via((s) => pgFloat(Math.fround(Number(floatInput(s)))));
+  if (t === 'json' || t === 'jsonb') return via((s) => canonicalJson(s));
+  if (t === 'bytea') return via((s) => s.toLowerCase());
+  if (t === 'timestamp with time zone') return via((s) => formatTimestamp(parseTime(s), true));
+  if (t === 'timestamp without time zone') return via((s) => formatTimestamp(parseTime(s, true), false));
+  if (t === 'date') return via((s) => formatTimestamp(parseTime(s, true), false).slice(0, 10));
+  if (t === 'time without time zone') return via((s) => formatTimestamp(parseTime(s, true), false).slice(11));
+  const array = /^(smallint|integer|bigint|real|double precision|text)\[\]$/.exec(t);
+  if (array) return arrayCanonicalizer(array[1]!);
+  return null;
+}
+
+/** COPY text escapes undone (the copy encoder's output is COPY text). */
+function unescapeCopy(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c === 't' ? '\t' : c));
+}
+
+function floatInput(s: string): string {
+  const lower = s.toLowerCase();
+  if (lower === 'infinity' || lower === '+infinity') return 'Infinity';
+  if (lower === '-infinity') return '-Infinity';
+  return s;
+}
+
+/** A double as PostgreSQL prints float8 with extra_float_digits > 0: shortest round-trip, %g-style exponents. */
+export function pgFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (x === Number.NEGATIVE_INFINITY) return '-Infinity';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const [mantissa, exponentText] = x.toExponential().split('e') as [string, string];
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace(/[-.]/g, '');
+  const exponent = Number(exponentText);
+  let out: string;
+  if (exponent >= -4 && exponent < 15) {
+    if (exponent < 0) out = `0.${'0'.repeat(-exponent - 1)}${digits}`;
+    else if (digits.length <= exponent + 1) out = digits + '0'.repeat(exponent + 1 - digits.length);
+    else out = `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+  } else {
+    const e = Math.abs(exponent);
+    out = `${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}e${exponent < 0 ? '-' : '+'}${e < 10 ? `0${e}` : e}`;
+  }
+  return negative ? `-${out}` : out;
+}
+
+/**
+ * A decimal as PostgreSQL's numeric prints it: rounded half away from zero to `scale` when the column has one,
+ * and with trailing fractional zeros dropped when `trim` (trim_scale); otherwise the scale numeric_in gives it.
+ */
+export function canonicalNumeric(text: string, scale: number | undefined, trim: boolean): string {
+  const s = text.trim();
+  const lower = s.toLowerCase();
+  if (lower === 'nan') return 'NaN';
+  if (lower === 'infinity' || lower === '+infinity' || lower === 'inf') return 'Infinity';
+  if (lower === '-infinity' || lower === '-inf') return '-Infinity';
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
+  if (!m) throw new Error(`not a number: ${s}`);
+  const negative = m[1] === '-';
+  const whole = m[2] ?? '';
+  const fraction = m[3] ?? '';
+  const exponent = Number(m[4] ?? 0);
+  // value = digits × 10^-(fraction length - exponent); the displayed scale follows numeric_in.
+  let digits = (whole + fraction).replace(/^0+/, '');
+  let displayScale = Math.max(0, fraction.length - exponent);
+  let pointFromRight = fraction.length - exponent; // digits right of the decimal point (may be negative)
+  if (pointFromRight < 0) {
+    digits = digits === '' ? '' : digits + '0'.repeat(-pointFromRight);
+    pointFromRight = 0;
+  }
+  if (scale !== undefined && pointFromRight > scale) {
+    const drop = pointFromRight - scale;
+    const kept = digits.length > drop ? digits.slice(0, digits.length - drop) : '';
+    const next = digits.length >= drop ? Number(digits[digits.length - drop] ?? '0') : 0;
+    digits = next >= 5 ? increment(kept === '' ? '0' : kept) : kept;
+    pointFromRight = scale;
+  }
+  if (scale !== undefined) displayScale = scale;
+  // Pad to the display scale, then place the point.
+  if (displayScale > pointFromRight) {
+    digits = digits + '0'.repeat(displayScale - pointFromRight);
+    pointFromRight = displayScale;
+  }
+  digits = digits.replace(/^0+/, '');
+  const padded = digits.padStart(pointFromRight + 1, '0');
+  let intPart = padded.slice(0, padded.length - pointFromRight);
+  let fracPart = pointFromRight > 0 ? padded.slice(padded.length - pointFromRight) : '';
+  if (trim) fracPart = fracPart.replace(/0+$/, '');
+  intPart = intPart.replace(/^0+(?=\d)/, '');
+  const zero = /^0*$/.test(intPart + fracPart);
+  return `${negative && !zero ? '-' : ''}${intPart}${fracPart ? `.${fracPart}` : ''}`;
+}
+
+function increment(digits: string): string {
+  const out = digits.split('');
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i] === '9') out[i] = '0';
+    else {
+      out[i] = String(Number(out[i]) + 1);
+      return out.join('');
+    }
+  }
+  return `1${out.join('')}`;
+}
+
+// ---- time ----------------------------------------------------------------------------------------------
+
+interface Instant {
+  /** Milliseconds since the epoch of the whole second, in UTC (or as written, for types without a zone). */
+  seconds: number;
+  micros: number;
+}
+
+/**
+ * The ISO-8601 forms the copy accepts (date, optional time, optional zone). A value without a zone is UTC,
+ * as the copy reads it; `ignoreZone` reads the wall time as written (timestamp without time zone, date).
+ */
+function parseTime(s: string, ignoreZone = false): Instant {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/.exec(
+      s,
+    );
+  if (!m) throw new Error(`not an ISO-8601 time: ${s}`);
+  const [, y, mo, d, h = '0', mi = '0', sec = '0', frac = '', zone] = m;
+  let micros = 0;
+  if (frac) micros = frac.length <= 6 ? Number(frac.padEnd(6, '0')) : Math.round(Number(`0.${frac}`) * 1e6);
+  let seconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
+  if (Number(y) < 100) seconds = fixYear(seconds, Number(y));
+  if (micros === 1_000_000) {
+    micros = 0;
+    seconds += 1000;
+  }
+  if (zone && zone !== 'Z' && !ignoreZone) {
+    const z = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
+    const offset = (Number(z[2]) * 60 + Number(z[3] ?? 0)) * 60_000;
+    seconds -= z[1] === '+' ? offset : -offset;
+  }
+  return { seconds, micros };
+}
+
+/** Date.UTC maps years 0-99 to 1900-1999. */
+function fixYear(ms: number, year: number): number {
+  const d = new Date(ms);
+  d.setUTCFullYear(year);
+  return d.getTime();
+}
+
+function formatTimestamp(i: Instant, zone: boolean): string {
+  const d = new Date(i.seconds);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const fraction = i.micros === 0 ? '' : `.${p(i.micros, 6).replace(/0+$/, '')}`;
+  return `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}${fraction}${zone ? '+00' : ''}`;
+}
+
+// ---- json ----------------------------------------------------------------------------------------------
+
+/** JSON text as jsonb prints it: keys by (byte length, bytes), the last of duplicate keys, numbers as numeric. */
+export function canonicalJson(text: string): string {
+  const p = { s: text, i: 0 };
+  const out = jsonValue(p);
+  skipSpace(p);
+  if (p.i !== text.length) throw new Error('trailing characters after JSON value');
+  return out;
+}
+
+function skipSpace(p: { s: string; i: number }): void {
+  while (p.i < p.s.length && ' \t\n\r'.includes(p.s[p.i]!)) p.i++;
+}
+
+function jsonValue(p: { s: string; i: number }): string {
+  skipSpace(p);
+  const c = p.s[p.i];
+  if (c === '{') {
+    p.i++;
+    const members = new Map<string, string>();
+    skipSpace(p);
+    if (p.s[p.i] === '}') {
+      p.i++;
+      return '{}';
+    }
+    for (;;) {
+      skipSpace(p);
+      const key = jsonString(p);
+      skipSpace(p);
+      if (p.s[p.i++] !== ':') throw new Error('expected : in JSON object');
+      members.delete(key);
+      members.set(key, jsonValue(p));
+      skipSpace(p);
+      const next = p.s[p.i++];
+      if (next === '}') break;
+      if (next !== ',') throw new Error('expected , or } in JSON object');
+    }
+    const keys = [...members.keys()].map((k) => ({ k, b: Buffer.from(k, 'utf8') }));
+    keys.sort((a, b) => a.b.length - b.b.length || Buffer.compare(a.b, b.b));
+    return `{${keys.map(({ k }) => `${quoteJson(k)}: ${members.get(k)}`).join(', ')}}`;
+  }
+  if (c === '[') {
+    p.i++;
+    const items: string[] = [];
+    skipSpace(p);
+    if (p.s[p.i] === ']') {
+      p.i++;
+      return '[]';
+    }
+    for (;;) {
+      items.push(jsonValue(p));
+      skipSpace(p);
+      const next = p.s[p.i++];
+      if (next === ']') break;
+      if (next !== ',') throw new Error('expected , or ] in JSON array');
+    }
+    return `[${items.join(', ')}]`;
+  }
+  if (c === '"') return quoteJson(jsonString(p));
+  for (const word of ['true', 'false', 'null']) {
+    if (p.s.startsWith(word, p.i)) {
+      p.i += word.length;
+      return word;
+    }
+  }
+  const m = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  m.lastIndex = p.i;
+  const n = m.exec(p.s);
+  if (!n) throw new Error('invalid JSON value');
+  p.i += n[0].length;
+  return canonicalNumeric(n[0], undefined, false);
+}
+
+function jsonString(p: { s: string; i: number }): string {
+  if (p.s[p.i] !== '"') throw new Error('expected a JSON string');
+  const end = /"(?:[^"\\]|\\.)*"/y;
+  end.lastIndex = p.i;
+  const m = end.exec(p.s);
+  if (!m) throw new Error('unterminated JSON string');
+  p.i += m[0].length;
+  return JSON.parse(m[0]) as string;
+}
+
+/** PostgreSQL's escape_json. */
+function quoteJson(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.charCodeAt(0);
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+// ---- arrays and rows -----------------------------------------------------------------------------------
+
+/** A JSON array (how SQLite apps keep lists, and what the copy turns into an array) as PostgreSQL prints it. */
+function arrayCanonicalizer(element: string): Canonicalizer {
+  const encode = encoderFor({ name: '', type: `${element}[]` });
+  const item = (x: unknown): string => {
+    if (x === null) return 'NULL';
+    if (element === 'real') return pgFloat(Math.fround(Number(x)));
+    if (element === 'double precision') return pgFloat(Number(x));
+    if (element === 'text') return quoteArrayItem(String(x));
+    return String(x);
+  };
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    const e = encode(v);
+    if (!e.ok) return { reason: e.reason };
+    const items = JSON.parse(Buffer.isBuffer(v) ? v.toString('utf8') : String(v)) as unknown[];
+    return `{${items.map(item).join(',')}}`;
+  };
+}
+
+function quoteArrayItem(s: string): string {
+  if (s !== '' && !/[{}",\\\s]/.test(s) && s.toLowerCase() !== 'null') return s;
+  return `"${s.replace(/["\\]/g, '\\$&')}"`;
+}
+
+const NEEDS_QUOTES = /[",\\()\s]/;
+
+/** JavaScript: a row of canonical values as PostgreSQL's record output prints it. */
+export function rowText(values: readonly (string | null)[]): string {
+  let out = '(';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    if (v === '' || NEEDS_QUOTES.test(v)) out += `"${v.replace(/["\\]/g, '$&$&')}"`;
+    else out += v;
+  }
+  return `${out})`;
+}
+
+/** The fields of a record's text (the inverse of rowText), to name the columns that differ. */
+export function parseRowText(text: string): (string | null)[] {
+  const out: (string | null)[] = [];
+  const end = text.length - 1;
+  let i = 1;
+  for (;;) {
+    if (text[i] === ',' || i === end) out.push(null);
+    else {
+      let value = '';
+      while (i < end && text[i] !== ',') {
+        if (text[i] !== '"') {
+          value += text[i++];
+          continue;
+        }
+        i++;
+        while (i < end) {
+          const c = text[i]!;
+          if (c === '\\' || (c === '"' && text[i + 1] === '"')) {
+            value += text[i + 1];
+            i += 2;
+          } else if (c === '"') {
+            i++;
+            break;
+          } else {
+            value += c;
+            i++;
+          }
+        }
+      }
+      out.push(value);
+    }
+    if (i >= end) break;
+    i++;
+  }
+  return out;
+}
