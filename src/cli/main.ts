@@ -145,6 +145,18 @@ export function program(): Command {
     .option('--migrations <dir>', 'migrations folder, for --create')
     .action(run('./commands/copy.js'));
 
+  cli
+    .command('verify')
+    .description('prove the copy: counts, checksums per key range, and the rows and columns that differ')
+    .option('--service <name...>', 'only these services (default: all)')
+    .option('--table <name...>', 'only these tables')
+    .option('--max-diffs <n>', 'differences listed per table (all are counted)', parseCount, 20)
+    .option('--isolation', 'also check that each service holds only its own tables, references and grants')
+    .option('--isolation-only', 'only the isolation checks')
+    .option('--report <file>', 'also write the report as .html or .md')
+    .option('--jobs <n>', 'tables compared at once', parseCount)
+    .action(run('./commands/verify.js'));
+
   const seedOptions = (command: Command) =>
     command
       .option('--service <name...>', 'only these services (default: all)')

@@ -4,3 +4,8 @@ import { hash } from 'node:crypto';
 export function rowHash(text: string): bigint {
   return Buffer.from(hash('md5', text, 'hex').slice(0, 16), 'hex').readBigInt64BE(0);
 }
+
+/** The bucket hash of a key's canonical text: the md5's first 4 bytes, unsigned. */
+export function keyHash32(text: string): number {
+  return Number.parseInt(hash('md5', text, 'hex').slice(0, 8), 16);
+}

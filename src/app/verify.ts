@@ -1,0 +1,249 @@
+import type pg from 'pg';
+import { introspect } from '../catalog/introspect.js';
+import type { Catalog } from '../catalog/model.js';
+import { CleaveError, messageOf } from '../core/errors.js';
+import { connect } from '../db/connect.js';
+import { openSession, PostgresDatabase } from '../db/postgres.js';
+import type { SqliteDatabase } from '../db/sqlite.js';
+import { parseDatabaseUrl } from '../db/url.js';
+import { ensureControlSchema } from '../migrations/control.js';
+import { targetNames } from '../plan/names.js';
+import { resolveOwnership } from '../plan/ownership.js';
+import { AUTH_USERS_TABLE, serviceRoleName } from '../schema/generate.js';
+import { CANONICAL_SESSION } from '../verify/canonical.js';
+import { compareTable, type TableResult, type VerifyEvent } from '../verify/compare.js';
+import { checkIsolation, type IsolationFinding } from '../verify/isolation.js';
+import { PostgresSide, type Side, SqliteSide } from '../verify/sides.js';
+import { tableSpec } from '../verify/spec.js';
+import { loadPlanFile } from './plan-file.js';
+import { resolveTargets, resolveUrl, type ServiceTarget } from './targets.js';
+
+export interface VerifyAppOptions {
+  planPath: string;
+  services?: string[] | undefined;
+  tables?: string[] | undefined;
+  /** Rows listed per table (all differences are counted). */
+  maxDiffs?: number;
+  /** Also (or, with `isolationOnly`, only) check that services are isolated from each other. */
+  isolation?: boolean;
+  isolationOnly?: boolean;
+  /** Tables compared at once. */
+  jobs?: number;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: (event: VerifyEvent) => void;
+}
+
+export interface VerifyAppResult {
+  ok: boolean;
+  tables: TableResult[];
+  isolation: IsolationFinding[] | null;
+  secrets: string[];
+}
+
+/** `cleave verify`: compares every owned table of every (or the chosen) service with the source. */
+export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppResult> {
+  const env = options.env ?? process.env;
+  const planFile = await loadPlanFile(options.planPath, env);
+  const { plan } = planFile;
+  const secrets = [...planFile.secrets];
+  for (const spec of Object.values(plan.tables ?? {}))
+    for (const col of Object.values(spec.columns ?? {})) {
+      const key = col.encrypt ? env[col.encrypt.keyEnv] : undefined;
+      if (key) secrets.push(key);
+    }
+  const source = await connect(plan.source.url, { baseDir: planFile.dir, role: 'source' });
+  try {
+    const catalog = await introspect(source, { schemas: plan.source.schemas, counts: 'estimate' });
+    const ownership = resolveOwnership(plan, catalog, planFile.lineOf);
+    const errors = ownership.problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0)
+      throw new CleaveError('PLAN_INVALID', errors[0]!.message, {
+        hint: errors[0]!.hint ?? 'run `cleave analyze`',
+      });
+    const unknown = (options.tables ?? []).filter((t) => !catalog.tables.some((x) => x.id === t));
+    if (unknown.length > 0)
+      throw new CleaveError('PLAN_INVALID', `no table ${unknown.join(', ')} in the source`, {
+        hint: 'name tables as `cleave analyze` lists them',
+      });
+    const targets = await resolveTargets(planFile, { services: options.services });
+    const open = (t: ServiceTarget) => async () => {
+      const client = await openSession(t.connectionString, t.display);
+      for (const sql of CANONICAL_SESSION) await client.query(sql);
+      return client;
+    };
+
+    const tables: TableResult[] = [];
+    if (!options.isolationOnly) {
+      const sourceUrl = parseDatabaseUrl(plan.source.url, planFile.dir);
+      let openSource: (() => Promise<pg.Client>) | null = null;
+      if (sourceUrl.engine !== 'sqlite') {
+        const connectionString =
+          sourceUrl.engine === 'postgres'
+            ? sourceUrl.connectionString
+            : (await resolveUrl(plan.source.url, false)).connectionString;
+        openSource = async () => {
+          const client = await openSession(connectionString, sourceUrl.display, 'source');
+          for (const sql of CANONICAL_SESSION) await client.query(sql);
+          return client;
+        };
+      }
+      for (const target of targets) {
+        const service = ownership.services.find((s) => s.name === target.service)!;
+        const targetCatalog = await readTarget(target);
+        const owned = service.tables.filter((t) => !options.tables?.length || options.tables.includes(t.id));
+        const control = await open(target)();
+        let runId: string;
+        try {
+          await ensureControlSchema(control);
+          runId = (
+            await control.query<{ id: string }>(
+              'INSERT INTO cleave.verify_runs (service) VALUES ($1) RETURNING id',
+              [target.service],
+            )
+          ).rows[0]!.id;
+        } catch (error) {
+          await control.end().catch(() => {});
+          throw error;
+        }
+        try {
+          const results = await eachLimited(owned, options.jobs ?? 2, async (table) => {
+            const names = targetNames(plan, table);
+            const targetTable = targetCatalog.tables.find((t) => t.name === names.table);
+            if (!targetTable)
+              throw new CleaveError(
+                'UNSUPPORTED',
+                `table ${table.id} of service ${target.service} does not exist in ${target.schema}`,
+                { hint: 'run `cleave migrate up` and `cleave copy` first' },
+              );
+            const spec = tableSpec({
+              plan,
+              service: target.service,
+              schema: target.schema,
+              source: table,
+              target: targetTable,
+              sqliteSource: openSource === null,
+              env,
+            });
+            options.onEvent?.({
+              kind: 'table-start',
+              service: target.service,
+              table: table.id,
+              estimatedRows: table.rows ?? 0,
+            });
+            const targetClient = await open(target)();
+            const sourceClient = openSource ? await openSource() : null;
+            try {
+              const sourceSide: Side = sourceClient
+                ? new PostgresSide(sourceClient, spec, 'source')
+                : new SqliteSide(source as SqliteDatabase, spec);
+              const result = await compareTable(
+                spec,
+                sourceSide,
+                new PostgresSide(targetClient, spec, 'target'),
+                {
+                  maxDiffs: options.maxDiffs ?? 20,
+                  onEvent: options.onEvent,
+                },
+              );
+              await control.query(
+                `INSERT INTO cleave.verify_results (run_id, source_table, target_table, status, source_rows, target_rows, missing, extra, changed, diffs, not_compared, duration_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+                [
+                  runId,
+                  result.table,
+                  result.target,
+                  result.status,
+                  result.sourceRows,
+                  result.targetRows,
+                  result.missing,
+                  result.extra,
+                  result.changed,
+                  JSON.stringify(result.diffs),
+                  JSON.stringify(result.notCompared),
+                  result.durationMs,
+                ],
+              );
+              options.onEvent?.({ kind: 'table-done', result });
+              return result;
+            } finally {
+              await targetClient.end().catch(() => {});
+              await sourceClient?.end().catch(() => {});
+            }
+          });
+          tables.push(...results);
+          await control.query(
+            'UPDATE cleave.verify_runs SET finished_at = now(), status = $2 WHERE id = $1',
+            [runId, results.every((r) => r.status === 'match') ? 'match' : 'differ'],
+          );
+        } catch (error) {
+          await control
+            .query(`UPDATE cleave.verify_runs SET finished_at = now(), status = 'failed' WHERE id = $1`, [
+              runId,
+            ])
+            .catch(() => {});
+          if (error instanceof CleaveError) throw error;
+          throw new CleaveError(
+            'INTERNAL',
+            `verifying service ${target.service} failed: ${messageOf(error)}`,
+            {
+              cause: error,
+            },
+          );
+        } finally {
+          await control.end().catch(() => {});
+        }
+      }
+    }
+
+    let isolation: IsolationFinding[] | null = null;
+    if (options.isolation || options.isolationOnly) {
+      isolation = await checkIsolation(
+        targets.map((t) => {
+          const service = ownership.services.find((s) => s.name === t.service)!;
+          const names = service.tables.map((x) => targetNames(plan, x).table);
+          if (plan.supabase?.usersService === t.service) names.push(AUTH_USERS_TABLE);
+          return {
+            service: t.service,
+            schema: t.schema,
+            tables: names,
+            role: serviceRoleName(t.service),
+            open: open(t),
+            wholeDatabase: plan.layout === 'databases',
+          };
+        }),
+      );
+    }
+    const ok = tables.every((t) => t.status === 'match') && (isolation ?? []).length === 0;
+    return { ok, tables, isolation, secrets };
+  } finally {
+    await source.close();
+  }
+}
+
+async function readTarget(target: ServiceTarget): Promise<Catalog> {
+  const db = new PostgresDatabase({
+    connectionString: target.connectionString,
+    display: target.display,
+    max: 2,
+    role: 'target',
+  });
+  try {
+    return await introspect(db, { schemas: [target.schema], counts: 'estimate' });
+  } finally {
+    await db.close();
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at once, keeping the items' order in the result. */
+async function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
