@@ -11,7 +11,7 @@ import { quoteIdent } from '../core/ident.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { hashSql, rowSql, rowText } from './canonical.js';
 import { keyHash32, rowHash } from './hash.js';
-import type { TableSpec } from './spec.js';
+import { integerKey, type TableSpec } from './spec.js';
 
 export type Bucketing =
   | { kind: 'range'; min: bigint; width: bigint }
@@ -90,7 +90,7 @@ export class PostgresSide implements Side {
   }
 
   async bounds() {
-    const k = this.spec.key.length > 0 ? `(${this.keyColumn})::bigint` : 'NULL::bigint';
+    const k = integerKey(this.spec) ? `(${this.keyColumn})::bigint` : 'NULL::bigint';
     const { rows } = await this.client.query<{ min: string | null; max: string | null }>(
       `SELECT min(${k})::text AS min, max(${k})::text AS max FROM ${this.from}${this.where()}`,
     );
@@ -185,16 +185,15 @@ export class SqliteSide implements Side {
   }
 
   async bounds() {
-    const row =
-      this.spec.key.length > 0
-        ? (this.db.handle
-            .prepare(
-              `SELECT min(${this.keyColumn}), max(${this.keyColumn}) FROM ${quoteIdent(this.spec.source.name)}${this.where()}`,
-            )
-            .raw(true)
-            .safeIntegers(true)
-            .get() as [unknown, unknown])
-        : [null, null];
+    const row = integerKey(this.spec)
+      ? (this.db.handle
+          .prepare(
+            `SELECT min(${this.keyColumn}), max(${this.keyColumn}) FROM ${quoteIdent(this.spec.source.name)}${this.where()}`,
+          )
+          .raw(true)
+          .safeIntegers(true)
+          .get() as [unknown, unknown])
+      : [null, null];
     const count = this.db.handle
       .prepare(`SELECT count(*) FROM ${quoteIdent(this.spec.source.name)}${this.where()}`)
       .pluck()
