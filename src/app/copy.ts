@@ -11,6 +11,7 @@ import { ensureControlSchema } from '../migrations/control.js';
 import { readMigrationDir } from '../migrations/files.js';
 import { migrateUp } from '../migrations/runner.js';
 import { resolveOwnership } from '../plan/ownership.js';
+import { withAuthUsers } from './auth-users.js';
 import { loadPlanFile } from './plan-file.js';
 import { resolveTargets, resolveUrl } from './targets.js';
 
@@ -41,7 +42,7 @@ export interface CopyAppResult {
 /** `cleave copy`: every owned table of every (or the chosen) service from the source into its target. */
 export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
   const planFile = await loadPlanFile(options.planPath, options.env);
-  const { plan } = planFile;
+  let { plan } = planFile;
   const source = await connect(plan.source.url, { baseDir: planFile.dir, role: 'source' });
   const secrets = [...planFile.secrets];
   for (const spec of Object.values(plan.tables ?? {})) {
@@ -52,12 +53,13 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
   }
   try {
     const catalog = await introspect(source, { schemas: plan.source.schemas, counts: 'estimate' });
-    const ownership = resolveOwnership(plan, catalog, planFile.lineOf);
+    let ownership = resolveOwnership(plan, catalog, planFile.lineOf);
     const errors = ownership.problems.filter((p) => p.severity === 'error');
     if (errors.length > 0)
       throw new CleaveError('PLAN_INVALID', errors[0]!.message, {
         hint: errors[0]!.hint ?? 'run `cleave analyze`',
       });
+    ({ plan, ownership } = withAuthUsers(plan, catalog, ownership));
     const unknown = (options.tables ?? []).filter((t) => !catalog.tables.some((x) => x.id === t));
     if (unknown.length > 0)
       throw new CleaveError('PLAN_INVALID', `no table ${unknown.join(', ')} in the source`, {

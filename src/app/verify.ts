@@ -15,6 +15,7 @@ import { compareTable, type TableResult, type VerifyEvent } from '../verify/comp
 import { checkIsolation, type IsolationFinding } from '../verify/isolation.js';
 import { PostgresSide, type Side, SqliteSide } from '../verify/sides.js';
 import { tableSpec } from '../verify/spec.js';
+import { withAuthUsers } from './auth-users.js';
 import { loadPlanFile } from './plan-file.js';
 import { resolveTargets, resolveUrl, type ServiceTarget } from './targets.js';
 
@@ -44,7 +45,7 @@ export interface VerifyAppResult {
 export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppResult> {
   const env = options.env ?? process.env;
   const planFile = await loadPlanFile(options.planPath, env);
-  const { plan } = planFile;
+  let { plan } = planFile;
   const secrets = [...planFile.secrets];
   for (const spec of Object.values(plan.tables ?? {}))
     for (const col of Object.values(spec.columns ?? {})) {
@@ -54,12 +55,13 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
   const source = await connect(plan.source.url, { baseDir: planFile.dir, role: 'source' });
   try {
     const catalog = await introspect(source, { schemas: plan.source.schemas, counts: 'estimate' });
-    const ownership = resolveOwnership(plan, catalog, planFile.lineOf);
+    let ownership = resolveOwnership(plan, catalog, planFile.lineOf);
     const errors = ownership.problems.filter((p) => p.severity === 'error');
     if (errors.length > 0)
       throw new CleaveError('PLAN_INVALID', errors[0]!.message, {
         hint: errors[0]!.hint ?? 'run `cleave analyze`',
       });
+    ({ plan, ownership } = withAuthUsers(plan, catalog, ownership));
     const unknown = (options.tables ?? []).filter((t) => !catalog.tables.some((x) => x.id === t));
     if (unknown.length > 0)
       throw new CleaveError('PLAN_INVALID', `no table ${unknown.join(', ')} in the source`, {

@@ -4,6 +4,7 @@ import { runCopy } from '../../src/app/copy.js';
 import { runGenerate } from '../../src/app/generate.js';
 import { runMigrateUp } from '../../src/app/migrate.js';
 import { loadPlanFile } from '../../src/app/plan-file.js';
+import { runVerify } from '../../src/app/verify.js';
 import { loadPagila, SQLITE, sqliteCopy } from '../helpers/fixtures.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { projectWithPlan } from '../helpers/project.js';
@@ -138,5 +139,10 @@ services:
     );
     expect(fks.map((f) => f.conname)).toEqual(expected.map((f) => f.conname));
     expect(await target.db.query('select * from cleave.copy_dropped_constraints')).toEqual([]);
+    // And cleave's own verify agrees: all 15 tables match, row for row.
+    const verified = await runVerify({ planPath: p.plan });
+    expect(verified.tables.filter((t) => t.status !== 'match')).toEqual([]);
+    expect(verified.tables).toHaveLength(15);
+    expect(verified.ok).toBe(true);
   });
 });
