@@ -71,7 +71,7 @@ export async function checkIsolation(targets: IsolationTarget[]): Promise<Isolat
            FROM pg_constraint k
            JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
            JOIN pg_class fc ON fc.oid = k.confrelid JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-          WHERE k.contype = 'f' AND (n.nspname = ANY($1) OR fn.nspname = ANY($1)) AND n.nspname <> fn.nspname
+          WHERE k.contype = 'f' AND n.nspname = ANY($1) AND n.nspname <> fn.nspname
           ORDER BY 2, 1`,
         [schemas],
       );

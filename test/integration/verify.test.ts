@@ -1,7 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCopy } from '../../src/app/copy.js';
 import { runGenerate } from '../../src/app/generate.js';
 import { runVerify } from '../../src/app/verify.js';
+import { runCli } from '../helpers/cli.js';
 import { SQLITE, sqliteCopy } from '../helpers/fixtures.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { projectWithPlan } from '../helpers/project.js';
@@ -31,5 +34,84 @@ describe('cleave verify', () => {
     ).toEqual([]);
     expect(clean.ok).toBe(true);
     expect(clean.tables.map((t) => t.table)).toHaveLength(11);
+
+    // Through the CLI: exit 1, the differing row named with its key and column, reports written.
+    await target.db.query(`update sales."Invoice" set "Total" = "Total" + 0.01 where "InvoiceId" = 77`);
+    const dir = dirname(plan);
+    const md = await runCli(['verify', '--plan', plan, '--report', join(dir, 'report.md')]);
+    expect(md.code, md.stderr).toBe(1);
+    expect(md.stdout).toContain('sales.Invoice: changed: InvoiceId=77: Total: ');
+    expect(md.stdout).toContain('verify: differences found');
+    const report = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(report).toContain('| sales | Invoice | sales.Invoice | 412 | 412 | 0 | 0 | 1 | differ |');
+    const json = await runCli([
+      'verify',
+      '--plan',
+      plan,
+      '--json',
+      '--table',
+      'Invoice',
+      '--report',
+      join(dir, 'r.html'),
+    ]);
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.tables.map((t: { table: string; changed: number }) => [t.table, t.changed])).toEqual([
+      ['Invoice', 1],
+    ]);
+    expect(parsed.tables[0].diffs[0]).toMatchObject({ kind: 'changed', key: { InvoiceId: '77' } });
+    expect(parsed.tables[0].diffs[0].columns.map((c: { column: string }) => c.column)).toEqual(['Total']);
+    expect(await readFile(join(dir, 'r.html'), 'utf8')).toContain(
+      '<tr class="differ"><td>sales</td><td>Invoice</td>',
+    );
+    // The target URL's password never shows.
+    expect(`${md.stdout}${md.stderr}${json.stdout}`).not.toMatch(/postgres:\/\/[^@\s]*:[^@\s]*@/);
+    const bad = await runCli(['verify', '--plan', plan, '--report', join(dir, 'r.pdf')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--report');
+  });
+
+  it('--isolation: a planted table, a cross-service foreign key and a GRANT that lets one service read another are each found', async () => {
+    const source = await sqliteCopy(...SQLITE.chinook);
+    const target = await createTestDatabase('verify_isolation');
+    const { plan } = await projectWithPlan(`sqlite:${source}`, {
+      plan: CHINOOK_PLAN(source),
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: plan, roles: true });
+    await runCopy({ planPath: plan, create: true });
+    expect((await runVerify({ planPath: plan, isolationOnly: true })).isolation).toEqual([]);
+
+    await target.db.query('create table playlists."Customer" (id int)');
+    await target.db.query(
+      'alter table playlists."PlaylistTrack" add constraint track_fk foreign key ("TrackId") references catalog."Track" ("TrackId")',
+    );
+    await target.db.query(
+      'grant usage on schema sales to catalog_role; grant select on sales."Invoice" to catalog_role',
+    );
+    const result = await runVerify({ planPath: plan, isolationOnly: true });
+    expect(result.ok).toBe(false);
+    expect(result.tables).toEqual([]);
+    expect(result.isolation!.map((f) => [f.kind, f.service, f.message])).toEqual([
+      [
+        'foreign-table',
+        'playlists',
+        'playlists.Customer is in service playlists, but the plan gives Customer to sales',
+      ],
+      [
+        'cross-service-fk',
+        'playlists',
+        'foreign key track_fk on playlists."PlaylistTrack" references catalog."Track", outside service playlists',
+      ],
+      [
+        'cross-service-read',
+        'catalog',
+        'role catalog_role of service catalog can read sales.Invoice of service sales',
+      ],
+    ]);
+    const cli = await runCli(['verify', '--isolation-only', '--plan', plan]);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toContain('isolation: 3 finding(s)');
   });
 });
