@@ -30,6 +30,8 @@ export interface VerifyAppOptions {
   isolationOnly?: boolean;
   /** Tables compared at once. */
   jobs?: number;
+  /** SQLite sources: tables from this many rows are read in worker threads (default 200,000). */
+  workerRows?: number;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: VerifyEvent) => void;
 }
@@ -137,7 +139,7 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
             try {
               const sourceSide: Side = sourceClient
                 ? new PostgresSide(sourceClient, spec, 'source')
-                : new SqliteSide(source as SqliteDatabase, spec);
+                : new SqliteSide(source as SqliteDatabase, spec, options.workerRows);
               const result = await compareTable(
                 spec,
                 sourceSide,

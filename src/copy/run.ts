@@ -9,7 +9,7 @@ import { copyKeyOf } from '../plan/copy-key.js';
 import { targetNames } from '../plan/names.js';
 import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
-import { type ChunkTarget, type CopyColumn, copyPostgresChunk, copySqliteChunk } from './chunk.js';
+import { type ChunkTarget, copyPostgresChunk, copySqliteChunk } from './chunk.js';
 import { copyColumnsOf } from './columns.js';
 import { loadOrder } from './order.js';
 import { readProgress, resetProgress } from './progress.js';

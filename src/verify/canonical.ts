@@ -8,12 +8,13 @@
  * (UTC, ISO dates, hex bytea, shortest round-trip floats), after these rules, which are the only normalisation
  * (each is listed in docs/verify.md because it could hide a difference):
  *
- * - numeric: trailing fractional zeros dropped (1.50 = 1.5), as trim_scale() does;
+ * - numeric: as stored, scale included (a numeric(p,s) column always prints s digits);
  * - real: compared as the double it widens to; double precision: shortest round-trip form;
  * - timestamptz: in UTC (the same instant written in another zone is the same value);
  * - json: as jsonb prints it (keys sorted, duplicate keys resolved, insignificant white space dropped);
  * - boolean t/f, uuid lower case, bytea hex: what PostgreSQL prints anyway.
  */
+import { isUtf8 } from 'node:buffer';
 import { encoderFor } from '../copy/encode.js';
 
 /** Session settings under which PostgreSQL's output of a value is its canonical text. */
@@ -30,7 +31,6 @@ const base = (type: string) => type.toLowerCase().replace(/^(?:"[^"]+"|\w+)\./, 
 /** SQL: the canonical value of `expression`, whose type is the target column's `type` (format_type). */
 export function canonicalSql(expression: string, type: string): string {
   const t = base(type);
-  if (t.startsWith('numeric') && !t.endsWith('[]')) return `trim_scale(${expression})`;
   if (t === 'real') return `(${expression})::float8`;
   if (t === 'real[]') return `(${expression})::float8[]`;
   if (t === 'json') return `(${expression})::jsonb`;
@@ -41,11 +41,6 @@ export function canonicalSql(expression: string, type: string): string {
 /** SQL: the canonical text of a row of canonical values. */
 export function rowSql(values: readonly string[]): string {
   return `ROW(${values.join(', ')})::text`;
-}
-
-/** SQL: the row hash, a signed 64-bit integer (the first 16 hex digits of the md5 of the row's text). */
-export function hashSql(rowText: string): string {
-  return `('x' || substr(md5(${rowText}), 1, 16))::bit(64)::bigint`;
 }
 
 /** The canonical text of one SQLite value for a target column, or why it cannot be a value of that type. */
@@ -70,9 +65,22 @@ export function canonicalizerFor(type: string, options: { enum?: boolean } = {})
       const e = encode(v);
       return e.ok ? finish(unescapeCopy(e.text)) : { reason: e.reason };
     };
-  if (t === 'smallint' || t === 'integer' || t === 'bigint' || t === 'boolean' || t === 'uuid')
-    return via((s) => s);
-  if (TEXT_TYPES.test(t) || options.enum) return via((s) => s);
+  // Fast paths for the common values (each falls back to the full rule); the slow rules are the definition.
+  if (t === 'smallint' || t === 'integer' || t === 'bigint') {
+    const slow = via((s) => s);
+    const [min, max] = INTEGER_RANGES[t]!;
+    return (v) => (typeof v === 'bigint' && v >= min && v <= max ? v.toString() : slow(v));
+  }
+  if (t === 'boolean' || t === 'uuid') return via((s) => s);
+  if (TEXT_TYPES.test(t) || options.enum) {
+    const slow = via((s) => s);
+    if (t !== 'text' && !options.enum) return slow;
+    return (v) => {
+      if (typeof v === 'string' && v.indexOf('\0') === -1) return v;
+      if (Buffer.isBuffer(v) && v.indexOf(0) === -1 && isUtf8(v)) return v.toString('utf8');
+      return slow(v);
+    };
+  }
   const bpchar = /^character\((\d+)\)$/.exec(t);
   if (bpchar) {
     const n = Number(bpchar[1]);
@@ -81,13 +89,49 @@ export function canonicalizerFor(type: string, options: { enum?: boolean } = {})
   const numeric = /^numeric(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(t);
   if (numeric) {
     const scale = numeric[1] === undefined ? undefined : Number(numeric[2] ?? 0);
-    return via((s) => canonicalNumeric(s, scale, true));
+    const slow = via((s) => canonicalNumeric(s, scale, false));
+    if (scale === undefined) return slow;
+    return (v) => {
+      // A number whose shortest text has no exponent and no more fraction digits than the scale: padded.
+      if (typeof v !== 'number' && typeof v !== 'bigint') return slow(v);
+      const text = String(v);
+      const point = text.indexOf('.');
+      const digits = point === -1 ? 0 : text.length - point - 1;
+      if (
+        digits > scale ||
+        text.includes('e') ||
+        text === '-0' ||
+        (text.startsWith('-') && /^-0\.?0*$/.test(text))
+      )
+        return slow(v);
+      if (scale === 0) return text;
+      return `${text}${point === -1 ? '.' : ''}${'0'.repeat(scale - digits)}`;
+    };
   }
-  if (t === 'double precision') return via((s) => pgFloat(Number(floatInput(s))));
+  if (t === 'double precision') {
+    const slow = via((s) => pgFloat(Number(floatInput(s))));
+    // The copy writes -0 as 0 (String(-0)).
+    return (v) => (typeof v === 'number' ? pgFloat(v === 0 ? 0 : v) : slow(v));
+  }
   if (t === 'real') return via((s) => pgFloat(Math.fround(Number(floatInput(s)))));
-  if (t === 'json' || t === 'jsonb') return via((s) => canonicalJson(s));
+  if (t === 'json' || t === 'jsonb') {
+    const slow = via((s) => canonicalJson(s));
+    return (v) => {
+      if (typeof v === 'string') return (v.indexOf('\0') === -1 ? fastJson(v) : null) ?? slow(v);
+      if (!Buffer.isBuffer(v) || v.indexOf(0) !== -1 || !isUtf8(v)) return slow(v);
+      return fastJson(v.toString('utf8')) ?? slow(v);
+    };
+  }
   if (t === 'bytea') return via((s) => s.toLowerCase());
-  if (t === 'timestamp with time zone') return via((s) => formatTimestamp(parseTime(s), true));
+  if (t === 'timestamp with time zone') {
+    const slow = via((s) => formatTimestamp(parseTime(s), true));
+    return (v) =>
+      (typeof v === 'string'
+        ? fastTimestamp(v)
+        : Buffer.isBuffer(v)
+          ? fastTimestamp(v.toString('latin1'))
+          : null) ?? slow(v);
+  }
   if (t === 'timestamp without time zone') return via((s) => formatTimestamp(parseTime(s, true), false));
   if (t === 'date') return via((s) => formatTimestamp(parseTime(s, true), false).slice(0, 10));
   if (t === 'time without time zone') return via((s) => formatTimestamp(parseTime(s, true), false).slice(11));
@@ -114,6 +158,9 @@ export function pgFloat(x: number): string {
   if (Number.isNaN(x)) return 'NaN';
   if (x === Number.POSITIVE_INFINITY) return 'Infinity';
   if (x === Number.NEGATIVE_INFINITY) return '-Infinity';
+  const abs = Math.abs(x);
+  // JavaScript prints these in fixed notation with the same shortest digits.
+  if (abs >= 1e-4 && abs < 1e15) return String(x);
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
   const [mantissa, exponentText] = x.toExponential().split('e') as [string, string];
   const negative = mantissa.startsWith('-');
@@ -237,6 +284,59 @@ function formatTimestamp(i: Instant, zone: boolean): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const fraction = i.micros === 0 ? '' : `.${p(i.micros, 6).replace(/0+$/, '')}`;
   return `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}${fraction}${zone ? '+00' : ''}`;
+}
+
+const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
+  smallint: [-32768n, 32767n],
+  integer: [-2147483648n, 2147483647n],
+  bigint: [-9223372036854775808n, 9223372036854775807n],
+};
+
+/** `YYYY-MM-DD HH:MM:SS[.ffffff]` in UTC (no zone, Z or +00): already the canonical text but for its zone. */
+const SIMPLE_UTC =
+  /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8]))[T ]([01]\d|2[0-3])(:[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?(?:Z|\+00(?::?00)?)?$/;
+
+function fastTimestamp(s: string): string | null {
+  const m = SIMPLE_UTC.exec(s);
+  if (!m) return null;
+  let fraction = m[4] ?? '';
+  if (fraction) {
+    let end = fraction.length;
+    while (end > 0 && fraction.charCodeAt(end - 1) === 48) end--;
+    fraction = end > 0 ? `.${fraction.slice(0, end)}` : '';
+  }
+  return `${m[1]} ${m[2]}${m[3]}${fraction}+00`;
+}
+
+/**
+ * JSON through JSON.parse when nothing in it can lose precision there (no fractions, exponents or integers
+ * past 2^53) and every key is ASCII (byte length = string length); otherwise null, and the full parser runs.
+ */
+function fastJson(text: string): string | null {
+  if (/[.eE]\d|\d{16}|[^ -~\t\n\r]/.test(text)) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  try {
+    return jsonOut(value);
+  } catch {
+    return null;
+  }
+}
+
+function jsonOut(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) return `[${v.map(jsonOut).join(', ')}]`;
+  const keys = Object.keys(v);
+  // Sorting by string length equals jsonb's sorting by byte length only for ASCII keys (\u escapes may not be).
+  for (const k of keys) if (/[^\x20-\x7e]/.test(k)) throw new Error('non-ASCII key');
+  keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonOut((v as Record<string, unknown>)[k])}`).join(', ')}}`;
 }
 
 // ---- json ----------------------------------------------------------------------------------------------
@@ -367,7 +467,16 @@ function quoteArrayItem(s: string): string {
   return `"${s.replace(/["\\]/g, '\\$&')}"`;
 }
 
-const NEEDS_QUOTES = /[",\\()\s]/;
+/** record_out quotes the empty string and any value with a quote, comma, parenthesis, backslash or white space. */
+function needsQuotes(v: string): boolean {
+  if (v.length === 0) return true;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 34 || c === 44 || c === 92 || c === 40 || c === 41 || c === 32 || (c >= 9 && c <= 13))
+      return true;
+  }
+  return false;
+}
 
 /** JavaScript: a row of canonical values as PostgreSQL's record output prints it. */
 export function rowText(values: readonly (string | null)[]): string {
@@ -376,7 +485,7 @@ export function rowText(values: readonly (string | null)[]): string {
     if (i > 0) out += ',';
     const v = values[i];
     if (v === null || v === undefined) continue;
-    if (v === '' || NEEDS_QUOTES.test(v)) out += `"${v.replace(/["\\]/g, '$&$&')}"`;
+    if (needsQuotes(v)) out += `"${v.replace(/["\\]/g, '$&$&')}"`;
     else out += v;
   }
   return `${out})`;

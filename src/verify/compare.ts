@@ -35,6 +35,8 @@ export interface TableResult {
   /** More differences exist than were listed. */
   truncated: boolean;
   notCompared: NotCompared[];
+  /** Worker threads that read a SQLite source (0: the main thread). */
+  sourceWorkers: number;
   durationMs: number;
 }
 
@@ -76,7 +78,9 @@ export async function compareTable(
   const b = await chooseBuckets(spec, source);
   const emit = (side: 'source' | 'target') => (rows: number) =>
     options.onEvent?.({ kind: 'rows', service: spec.service, table: spec.source.id, side, rows });
-  const [s, t] = await Promise.all([source.summary(b, emit('source')), target.summary(b, emit('target'))]);
+  // The target's query goes out first: a SQLite source may then keep this thread busy.
+  const targetSummary = target.summary(b, emit('target'));
+  const [s, t] = await Promise.all([source.summary(b, emit('source')), targetSummary]);
   const differing: number[] = [];
   for (const id of new Set([...s.keys(), ...t.keys()])) {
     if (!same(s.get(id), t.get(id))) differing.push(id);
@@ -98,6 +102,7 @@ export async function compareTable(
     diffs: [],
     truncated: false,
     notCompared: spec.notCompared,
+    sourceWorkers: source.workers ?? 0,
     durationMs: 0,
   };
   // Drill down, a few buckets at a time, until every differing bucket is explained or enough rows are listed.

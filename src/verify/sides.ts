@@ -3,15 +3,18 @@
  * row hashes, and, for the buckets that differ, the rows themselves (key text and row text).
  *
  * Buckets: with an integer first key column, a bucket is a key range of fixed width (found again by an index
- * range scan); otherwise a bucket is a slice of the md5 of the key's canonical text, which both engines compute
+ * range scan); otherwise a bucket is a slice of the hash of the key's canonical text, which both engines compute
  * the same way whatever their collations and key types.
  */
+
+import { availableParallelism } from 'node:os';
 import type pg from 'pg';
 import { quoteIdent } from '../core/ident.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import { hashSql, rowSql, rowText } from './canonical.js';
-import { keyHash32, rowHash } from './hash.js';
+import { rowSql } from './canonical.js';
+import { hashSql, keyHash32 } from './hash.js';
 import { integerKey, type TableSpec } from './spec.js';
+import { SqliteRows, type SqliteScanJob, scanInWorkers, workersCanLoad } from './sqlite-scan.js';
 
 export type Bucketing =
   | { kind: 'range'; min: bigint; width: bigint }
@@ -34,6 +37,8 @@ export interface Side {
   /** Smallest and greatest integer key, and the row count, for choosing buckets. */
   bounds(): Promise<{ min: bigint | null; max: bigint | null; rows: number }>;
   summary(b: Bucketing, onRows?: (n: number) => void): Promise<Map<number, Aggregate>>;
+  /** Worker threads the last summary ran in (0: the calling thread). */
+  workers?: number;
   /** Rows of the given buckets, by key text (rows compared by content: by row text, several per text). */
   rows(b: Bucketing, buckets: number[]): Promise<Map<string, BucketRow[]>>;
 }
@@ -83,8 +88,7 @@ export class PostgresSide implements Side {
 
   private bucketSql(b: Bucketing): string {
     if (b.kind === 'one') return '0';
-    if (b.kind === 'hash')
-      return `(('x' || substr(md5(${rowSql(this.keyValues)}), 1, 8))::bit(32)::int & ${b.mask})`;
+    if (b.kind === 'hash') return `(${hashSql(rowSql(this.keyValues))} & ${b.mask})::int`;
     const k = `(${this.keyColumn})::bigint`;
     return `CASE WHEN ${k} < ${b.min} THEN -1 ELSE (${k} - ${b.min}) / ${b.width} END`;
   }
@@ -106,10 +110,19 @@ export class PostgresSide implements Side {
   }
 
   async summary(b: Bucketing, onRows?: (n: number) => void) {
-    const { rows } = await this.client.query<{ b: number; n: string; s: string }>({
-      text: `SELECT b, count(*) AS n, sum(h)::text AS s FROM (SELECT ${this.bucketSql(b)} AS b, ${hashSql(rowSql(this.values))} AS h FROM ${this.from}${this.where()}) r GROUP BY b`,
-      values: this.params,
-    });
+    // The planner cannot tell how few buckets there are and would sort a billion rows to group them; the
+    // buckets fit a hash table, so hash aggregation is forced for this one statement.
+    await this.client.query('BEGIN READ ONLY');
+    let rows: { b: number; n: string; s: string }[];
+    try {
+      await this.client.query('SET LOCAL enable_sort = off');
+      ({ rows } = await this.client.query<{ b: number; n: string; s: string }>({
+        text: `SELECT b, count(*) AS n, sum(h)::text AS s FROM (SELECT ${this.bucketSql(b)} AS b, ${hashSql(rowSql(this.values))} AS h FROM ${this.from}${this.where()}) r GROUP BY b`,
+        values: this.params,
+      }));
+    } finally {
+      await this.client.query('COMMIT').catch(() => {});
+    }
     const out = new Map<number, Aggregate>();
     let total = 0;
     for (const r of rows) {
@@ -157,121 +170,104 @@ function push(map: Map<string, BucketRow[]>, key: string, row: BucketRow): void 
 
 /**
  * SQLite source: rows are read once with iterate() (nothing held in memory), each value checked and converted
- * as the copy does, then hashed in the process. A row the copy would reject keeps its reason.
+ * as the copy does, then hashed in the process; large tables in worker threads, one rowid range each.
+ * A row the copy would reject keeps its reason.
  */
 export class SqliteSide implements Side {
-  private readonly sql: string;
-  private readonly key: number[];
+  private rowCount = 0;
+  workers = 0;
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly spec: TableSpec,
-  ) {
-    const values = spec.columns.map((c) => {
-      const name = quoteIdent(c.source);
-      return `CASE WHEN typeof(${name}) = 'text' THEN CAST(${name} AS BLOB) ELSE ${name} END`;
-    });
-    this.sql = `SELECT ${values.join(', ')} FROM ${quoteIdent(spec.source.name)}`;
-    this.key = spec.key.length > 0 ? spec.key : spec.columns.map((_, i) => i);
-  }
+    /** Tables from this many rows are scanned in worker threads. */
+    private readonly workerRows = 200_000,
+  ) {}
 
   private get keyColumn(): string {
     return quoteIdent(this.spec.columns[this.spec.key[0]!]!.source);
   }
 
-  private where(extra?: string): string {
-    const parts = [this.spec.filter, extra].filter((p): p is string => p !== undefined);
-    return parts.length ? ` WHERE ${parts.map((p) => `(${p})`).join(' AND ')}` : '';
+  private job(b: Bucketing): SqliteScanJob {
+    return {
+      path: this.db.handle.name,
+      table: this.spec.source.name,
+      filter: this.spec.filter,
+      columns: this.spec.columns.map((c) => ({
+        source: c.source,
+        type: c.type,
+        enum: c.enum,
+        map: c.rules?.map,
+        whenNull: c.rules?.whenNull,
+      })),
+      key: this.spec.key.length > 0 ? this.spec.key : this.spec.columns.map((_, i) => i),
+      hasRowid: this.spec.source.hasRowid,
+      bucketing: b.kind === 'range' ? { kind: 'range', min: b.min.toString(), width: b.width.toString() } : b,
+    };
   }
 
   async bounds() {
+    const rows = new SqliteRows(this.db.handle, this.job({ kind: 'one' }));
+    const from = quoteIdent(this.spec.source.name);
     const row = integerKey(this.spec)
       ? (this.db.handle
-          .prepare(
-            `SELECT min(${this.keyColumn}), max(${this.keyColumn}) FROM ${quoteIdent(this.spec.source.name)}${this.where()}`,
-          )
+          .prepare(`SELECT min(${this.keyColumn}), max(${this.keyColumn}) FROM ${from}${rows.where()}`)
           .raw(true)
           .safeIntegers(true)
           .get() as [unknown, unknown])
       : [null, null];
-    const count = this.db.handle
-      .prepare(`SELECT count(*) FROM ${quoteIdent(this.spec.source.name)}${this.where()}`)
+    this.rowCount = this.db.handle
+      .prepare(`SELECT count(*) FROM ${from}${rows.where()}`)
       .pluck()
       .get() as number;
     const int = (v: unknown) => (typeof v === 'bigint' ? v : null);
-    return { min: int(row[0]), max: int(row[1]), rows: count };
-  }
-
-  /** Canonical row: [key text, row text, reject reason]. */
-  private canonical(row: unknown[]): [string, string, string | undefined, string | null] {
-    const fields: (string | null)[] = new Array(row.length);
-    let rejected: string | undefined;
-    const columns = this.spec.columns;
-    for (let i = 0; i < row.length; i++) {
-      const c = columns[i]!;
-      const raw = row[i];
-      const value = c.prepare ? c.prepare(raw) : raw;
-      const v = value === null ? null : c.canonical!(value);
-      if (v !== null && typeof v === 'object') {
-        rejected ??= `${c.source}: ${v.reason}`;
-        fields[i] = null;
-      } else fields[i] = v;
-    }
-    const keyFields = this.key.map((i) => fields[i]!);
-    const text = rowText(fields);
-    return [
-      rowText(keyFields),
-      rejected ? `${text} rejected: ${rejected}` : text,
-      rejected,
-      keyFields[0] ?? null,
-    ];
+    return { min: int(row[0]), max: int(row[1]), rows: this.rowCount };
   }
 
   async summary(b: Bucketing, onRows?: (n: number) => void) {
-    const out = new Map<number, Aggregate>();
-    const statement = this.db.handle.prepare(`${this.sql}${this.where()}`).raw(true).safeIntegers(true);
-    let n = 0;
-    for (const row of statement.iterate() as IterableIterator<unknown[]>) {
-      const [keyText, text, , first] = this.canonical(row);
-      const bucket = bucketOfKey(b, keyText, first);
-      const h = rowHash(text);
-      const a = out.get(bucket);
-      if (a) {
-        a.count++;
-        a.sum += h;
-      } else out.set(bucket, { count: 1, sum: h });
-      if (++n % 50_000 === 0) {
-        onRows?.(50_000);
-        // Let the other side's session and progress output run.
-        await new Promise((r) => setImmediate(r));
-      }
+    const job = this.job(b);
+    const workers = Math.min(availableParallelism(), 4);
+    if (this.rowCount >= this.workerRows && job.hasRowid && workers > 1 && workersCanLoad()) {
+      this.workers = workers;
+      const [lo, hi] = this.db.handle
+        .prepare(`SELECT min(_rowid_), max(_rowid_) + 1 FROM ${quoteIdent(job.table)}`)
+        .raw(true)
+        .safeIntegers(true)
+        .get() as [bigint, bigint];
+      const step = (hi - lo) / BigInt(workers) + 1n;
+      const ranges = Array.from({ length: workers }, (_, i): [string, string] => [
+        (lo + step * BigInt(i)).toString(),
+        (lo + step * BigInt(i + 1)).toString(),
+      ]);
+      return scanInWorkers(job, ranges, onRows);
     }
-    onRows?.(n % 50_000);
-    return out;
+    // Let the other side's query go out before this thread is busy.
+    await new Promise((r) => setImmediate(r));
+    const sums = new SqliteRows(this.db.handle, job).sums(null, onRows);
+    return new Map([...sums].map(([id, s]) => [id, { count: s.count, sum: s.sum }]));
   }
 
   async rows(b: Bucketing, buckets: number[]) {
     const out = new Map<string, BucketRow[]>();
     const wanted = new Set(buckets);
+    const reader = new SqliteRows(this.db.handle, this.job(b));
     const scans: string[] = [];
     if (b.kind === 'range') {
       for (const bucket of buckets) {
         const [lo, hi] = bucketRange(b, bucket);
         const k = this.keyColumn;
         scans.push(
-          `${this.sql}${this.where(lo === null ? `${k} < ${hi} OR typeof(${k}) <> 'integer'` : `${k} >= ${lo} AND ${k} < ${hi}`)}`,
+          reader.where(
+            lo === null ? `${k} < ${hi} OR typeof(${k}) <> 'integer'` : `${k} >= ${lo} AND ${k} < ${hi}`,
+          ),
         );
       }
-    } else scans.push(`${this.sql}${this.where()}`);
-    for (const sql of scans) {
-      for (const row of this.db.handle
-        .prepare(sql)
-        .raw(true)
-        .safeIntegers(true)
-        .iterate() as IterableIterator<unknown[]>) {
-        const [keyText, text, rejected, first] = this.canonical(row);
-        if (!wanted.has(bucketOfKey(b, keyText, first))) continue;
-        push(out, keyText, rejected ? { text, rejected } : { text });
+    } else scans.push(reader.where());
+    for (const where of scans) {
+      for (const raw of reader.iterate(where)) {
+        const r = reader.row(raw);
+        if (!wanted.has(bucketOfKey(b, r.keyText, r.first))) continue;
+        push(out, r.keyText, r.rejected ? { text: r.text, rejected: r.rejected } : { text: r.text });
       }
     }
     return out;

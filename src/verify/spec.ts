@@ -24,6 +24,10 @@ export interface VerifyColumn {
   prepare?: ((value: unknown) => unknown) | undefined;
   canonical: Canonicalizer | null;
   encrypted: boolean;
+  /** The target type is an enum (its labels compare as text). */
+  enum: boolean;
+  /** SQLite source: the plan's value map and value for NULL (data, for worker threads). */
+  rules?: { map?: Record<string, string | number | boolean | null>; whenNull?: string | number | boolean };
 }
 
 export interface NotCompared {
@@ -83,9 +87,9 @@ export function tableSpec(input: {
       encryptionKey = key;
       targetSql = `public.pgp_sym_decrypt(${quoted}, $1)`;
     }
-    const canonical = input.sqliteSource
-      ? canonicalizerFor(type, { enum: targetColumn.userType !== null && !targetColumn.isArray })
-      : null;
+    const isEnum = targetColumn.userType !== null && !targetColumn.isArray;
+    const canonical = input.sqliteSource ? canonicalizerFor(type, { enum: isEnum }) : null;
+    const columnOptions = options?.columns?.[sourceName];
     if (input.sqliteSource && canonical === null) {
       notCompared.push({
         column: c.name,
@@ -102,6 +106,8 @@ export function tableSpec(input: {
       prepare: c.prepare,
       canonical,
       encrypted: c.encrypted,
+      enum: isEnum,
+      rules: { map: columnOptions?.map, whenNull: columnOptions?.whenNull },
     });
   }
 

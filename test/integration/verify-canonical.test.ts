@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { describe, expect, it } from 'vitest';
@@ -7,13 +6,12 @@ import {
   CANONICAL_SESSION,
   canonicalizerFor,
   canonicalSql,
-  hashSql,
   parseRowText,
   pgFloat,
   rowSql,
   rowText,
 } from '../../src/verify/canonical.js';
-import { rowHash } from '../../src/verify/hash.js';
+import { HashSum, hashSql, rowHash } from '../../src/verify/hash.js';
 import { createTestDatabase } from '../helpers/pg.js';
 
 // SQLite values as better-sqlite3 returns them (text as Buffers, integers as BigInt), per target type.
@@ -76,6 +74,8 @@ const CASES: Record<string, unknown[]> = {
     Buffer.from('{}'),
     Buffer.from('"x\\"y\\u0001"'),
     Buffer.from('{"longer key": {"z": null, "y": true}, "k": false}'),
+    Buffer.from('{"\\u00e9": 1, "ab": 2, "b": [true, "\\u00e9\\t"]}'),
+    Buffer.from('{"zz": 1, "é": 2, "a": -0}'),
     12n,
   ],
   json: [Buffer.from('{ "b" : 1 , "a" : 2 }')],
@@ -165,9 +165,34 @@ describe('canonical row encoding: PostgreSQL SQL and JavaScript agree', () => {
     ]);
   });
 
-  it('the row hash is the signed first 64 bits of the md5', () => {
-    const md5 = createHash('md5').update('(1,x)').digest();
-    expect(rowHash('(1,x)')).toBe(md5.readBigInt64BE(0));
+  it('the row hash is PostgreSQL’s hashtextextended, byte for byte, at every tail length and for any UTF-8', async () => {
+    const { url } = await createTestDatabase('rowhash');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const texts = Array.from({ length: 80 }, (_, n) =>
+        'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(3).slice(0, n),
+      );
+      texts.push('héllo wörld 😀 ünïcode', '\u00ff\u0100', '(1,"a ""quoted"" \\ value",,t)');
+      const { rows } = await client.query<{ h: string }>(
+        `SELECT ${hashSql('t')}::text AS h FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n`,
+        [texts],
+      );
+      expect(texts.map((t) => rowHash(t).toString())).toEqual(rows.map((r) => r.h));
+      // The running sum equals PostgreSQL's sum() of the same hashes.
+      const sum = new HashSum();
+      for (const t of texts) sum.add(t);
+      const [total] = (
+        await client.query<{ s: string }>(
+          `SELECT sum(${hashSql('t')})::text AS s FROM unnest($1::text[]) t`,
+          [texts],
+        )
+      ).rows;
+      expect(sum.sum.toString()).toBe(total!.s);
+      expect(sum.count).toBe(texts.length);
+    } finally {
+      await client.end();
+    }
   });
 
   it('a value the copy would reject is a reason, not a text', () => {

@@ -1,0 +1,260 @@
+/**
+ * The SQLite side's hot loop: read rows with iterate(), canonicalise each value as the copy would have written
+ * it, hash the row, add it to its bucket. Runs in the calling thread for small tables, and in worker threads,
+ * one rowid range each with its own read-only handle, for large ones (the per-row work is CPU-bound).
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import { valueRules } from '../copy/columns.js';
+import { quoteIdent } from '../core/ident.js';
+import { type Canonicalizer, canonicalizerFor, rowText } from './canonical.js';
+import { HashSum, keyHash32 } from './hash.js';
+
+type PlanValue = string | number | boolean | null;
+
+/** Everything a scan needs, as plain data (it crosses into worker threads). */
+export interface SqliteScanJob {
+  path: string;
+  table: string;
+  filter: string | undefined;
+  columns: {
+    source: string;
+    type: string;
+    enum: boolean;
+    map?: Record<string, PlanValue> | undefined;
+    whenNull?: Exclude<PlanValue, null> | undefined;
+  }[];
+  /** Indexes of the key columns (all columns when the table has no key). */
+  key: number[];
+  hasRowid: boolean;
+  bucketing: ScanBucketing;
+}
+
+export type ScanBucketing =
+  | { kind: 'range'; min: string; width: string }
+  | { kind: 'hash'; mask: number }
+  | { kind: 'one' };
+
+export interface ScannedRow {
+  keyText: string;
+  text: string;
+  rejected: string | undefined;
+  first: string | null;
+}
+
+export function bucketOf(b: ScanBucketing, keyText: string, first: string | null): number {
+  if (b.kind === 'one') return 0;
+  if (b.kind === 'hash') return keyHash32(keyText) & b.mask;
+  if (first === null) return -1;
+  const k = Number(first);
+  // Exact in doubles below 2^53; larger keys (and anything that is not an integer) take BigInt.
+  if (Number.isSafeInteger(k) && Math.abs(Number(b.min)) < 2 ** 52 && Number(b.width) < 2 ** 52) {
+    const min = Number(b.min);
+    return k < min ? -1 : Math.floor((k - min) / Number(b.width));
+  }
+  if (!/^-?\d+$/.test(first)) return -1;
+  const big = BigInt(first);
+  const min = BigInt(b.min);
+  return big < min ? -1 : Number((big - min) / BigInt(b.width));
+}
+
+/** Reads and canonicalises rows of one table. */
+export class SqliteRows {
+  readonly select: string;
+  private readonly canonical: Canonicalizer[];
+  private readonly prepare: (((v: unknown) => unknown) | undefined)[];
+  private readonly blobs = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(
+    readonly db: BetterSqlite3.Database,
+    readonly job: SqliteScanJob,
+  ) {
+    const values = job.columns.map((c) => {
+      const name = quoteIdent(c.source);
+      return job.hasRowid
+        ? name
+        : `CASE WHEN typeof(${name}) = 'text' THEN CAST(${name} AS BLOB) ELSE ${name} END`;
+    });
+    // Text is read as strings (far cheaper than Buffers); a value with U+FFFD is read again as bytes by rowid.
+    if (job.hasRowid) values.unshift('_rowid_');
+    this.select = `SELECT ${values.join(', ')} FROM ${quoteIdent(job.table)}`;
+    this.canonical = job.columns.map((c) => canonicalizerFor(c.type, { enum: c.enum })!);
+    this.prepare = job.columns.map((c) => valueRules(c.map, c.whenNull));
+  }
+
+  where(...extra: (string | undefined)[]): string {
+    const parts = [this.job.filter, ...extra].filter((p): p is string => p !== undefined);
+    return parts.length ? ` WHERE ${parts.map((p) => `(${p})`).join(' AND ')}` : '';
+  }
+
+  iterate(where: string, params: unknown[] = []): IterableIterator<unknown[]> {
+    return this.db
+      .prepare(`${this.select}${where}`)
+      .raw(true)
+      .safeIntegers(true)
+      .iterate(...params) as IterableIterator<unknown[]>;
+  }
+
+  private blobOf(rowid: unknown, column: string): Buffer | null {
+    let statement = this.blobs.get(column);
+    if (!statement) {
+      statement = this.db
+        .prepare(
+          `SELECT CAST(${quoteIdent(column)} AS BLOB) FROM ${quoteIdent(this.job.table)} WHERE _rowid_ = ?`,
+        )
+        .pluck();
+      this.blobs.set(column, statement);
+    }
+    return (statement.get(rowid as number) as Buffer | undefined) ?? null;
+  }
+
+  private readonly fields: (string | null)[] = [];
+
+  /** Canonicalises one raw row into this.fields; returns why the copy would reject it, if it would. */
+  private fill(row: unknown[]): string | undefined {
+    const columns = this.job.columns;
+    const offset = this.job.hasRowid ? 1 : 0;
+    const fields = this.fields;
+    let rejected: string | undefined;
+    for (let i = 0; i < columns.length; i++) {
+      let raw = row[i + offset];
+      // Invalid UTF-8 reads as U+FFFD: such a value is read again as its bytes, which the rules then judge.
+      if (typeof raw === 'string' && raw.includes('\uFFFD'))
+        raw = this.blobOf(row[0], columns[i]!.source) ?? raw;
+      const prepare = this.prepare[i];
+      const value = prepare ? prepare(raw) : raw;
+      const v = value === null ? null : this.canonical[i]!(value);
+      if (v !== null && typeof v === 'object') {
+        rejected ??= `${columns[i]!.source}: ${v.reason}`;
+        fields[i] = null;
+      } else fields[i] = v;
+    }
+    fields.length = columns.length;
+    return rejected;
+  }
+
+  private keyText(): string {
+    const key = this.job.key;
+    if (key.length === this.fields.length) return rowText(this.fields);
+    const keyFields: (string | null)[] = new Array(key.length);
+    for (let i = 0; i < key.length; i++) keyFields[i] = this.fields[key[i]!]!;
+    return rowText(keyFields);
+  }
+
+  private bucket(): number {
+    const b = this.job.bucketing;
+    if (b.kind === 'one') return 0;
+    if (b.kind === 'hash') return keyHash32(this.keyText()) & b.mask;
+    return bucketOf(b, '', this.fields[this.job.key[0]!] ?? null);
+  }
+
+  row(row: unknown[]): ScannedRow {
+    const rejected = this.fill(row);
+    const text = rowText(this.fields);
+    return {
+      keyText: this.keyText(),
+      text: rejected ? `${text} rejected: ${rejected}` : text,
+      rejected,
+      first: this.fields[this.job.key[0]!] ?? null,
+    };
+  }
+
+  /** Per-bucket sums over the rows with lo <= rowid < hi (or all rows). */
+  sums(range: [string, string] | null, onRows?: (n: number) => void): Map<number, HashSum> {
+    const sums = new Map<number, HashSum>();
+    const where = range ? this.where('_rowid_ >= ? AND _rowid_ < ?') : this.where();
+    let n = 0;
+    for (const raw of this.iterate(where, range ? [BigInt(range[0]), BigInt(range[1])] : [])) {
+      const rejected = this.fill(raw);
+      const bucket = this.bucket();
+      let sum = sums.get(bucket);
+      if (!sum) {
+        sum = new HashSum();
+        sums.set(bucket, sum);
+      }
+      if (rejected) sum.add(`${rowText(this.fields)} rejected: ${rejected}`);
+      else sum.add(rowText(this.fields));
+      if (++n % 50_000 === 0) onRows?.(50_000);
+    }
+    onRows?.(n % 50_000);
+    return sums;
+  }
+}
+
+type Sums = [number, number, string][];
+
+/** Scans in worker threads, one rowid range each; resolves with the merged per-bucket (count, sum). */
+export async function scanInWorkers(
+  job: SqliteScanJob,
+  ranges: [string, string][],
+  onRows?: (n: number) => void,
+): Promise<Map<number, { count: number; sum: bigint }>> {
+  const self = new URL(import.meta.url);
+  const results = await Promise.all(
+    ranges.map(
+      (range) =>
+        new Promise<Sums>((resolve, reject) => {
+          // The module runs itself in the worker; from TypeScript sources (tests, a checkout) through tsx.
+          const worker = new Worker(
+            `const { workerData } = require('node:worker_threads');
+             (async () => {
+               if (workerData.module.endsWith('.ts')) (await import(workerData.tsx)).register();
+               await import(workerData.module);
+             })().catch((e) => { require('node:worker_threads').parentPort.postMessage({ error: String((e && e.stack) || e) }); });`,
+            {
+              eval: true,
+              workerData: { module: self.href, tsx: tsxUrl(), job, range },
+            },
+          );
+          worker.on('message', (m: { rows: number } | { sums: Sums } | { error: string }) => {
+            if ('rows' in m) onRows?.(m.rows);
+            else if ('sums' in m) resolve(m.sums);
+            else reject(new Error(m.error));
+          });
+          worker.on('error', reject);
+          worker.on('exit', (code) => {
+            if (code !== 0) reject(new Error(`verify worker stopped with exit code ${code}`));
+          });
+        }),
+    ),
+  );
+  const out = new Map<number, { count: number; sum: bigint }>();
+  for (const sums of results) {
+    for (const [id, count, sum] of sums) {
+      const a = out.get(id);
+      if (a) {
+        a.count += count;
+        a.sum += BigInt(sum);
+      } else out.set(id, { count, sum: BigInt(sum) });
+    }
+  }
+  return out;
+}
+
+/** Workers can load this module: built JavaScript, or TypeScript with tsx resolvable. */
+export function workersCanLoad(): boolean {
+  return !import.meta.url.endsWith('.ts') || tsxUrl() !== null;
+}
+
+function tsxUrl(): string | null {
+  try {
+    return import.meta.resolve('tsx/esm/api');
+  } catch {
+    return null;
+  }
+}
+
+// In a worker started by scanInWorkers: scan the range and send the sums back.
+if (!isMainThread && workerData?.job && parentPort) {
+  const { job, range } = workerData as { job: SqliteScanJob; range: [string, string] };
+  const port = parentPort;
+  const db = new BetterSqlite3(job.path, { readonly: true, fileMustExist: true });
+  try {
+    const sums = new SqliteRows(db, job).sums(range, (rows) => port.postMessage({ rows }));
+    port.postMessage({ sums: [...sums].map(([id, s]) => [id, s.count, s.sum.toString()]) });
+  } catch (error) {
+    port.postMessage({ error: String((error as Error).stack ?? error) });
+  } finally {
+    db.close();
+  }
+}
