@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startEmbedded } from '../src/db/embedded.js';
 import { benchPostgresCopy, benchSqliteCopy, type Measured } from './copy.js';
 import { benchMigrations } from './migrations.js';
+import { benchVerify } from './verify.js';
 
 async function server(): Promise<{ url: string; stop: () => Promise<void>; kind: string }> {
   const given = process.env.CLEAVE_BENCH_PG_URL ?? process.env.CLEAVE_TEST_PG_URL;
@@ -24,25 +25,40 @@ const lines: string[] = [
   '| benchmark | cleave | peer | ratio cleave/peer |',
   '|---|---|---|---|',
 ];
+// CLEAVE_BENCH_ONLY=verify (or migrations,copy) runs a subset.
+const only = new Set((process.env.CLEAVE_BENCH_ONLY ?? 'migrations,copy,verify').split(','));
 try {
-  const count = Number(process.env.CLEAVE_BENCH_MIGRATIONS ?? 500);
-  const m = await benchMigrations(pg.url, count);
-  const per = (ms: number) => `${(ms / m.migrations).toFixed(2)} ms/migration`;
-  lines.push(
-    `| apply ${m.migrations} migrations to one service | ${(m.cleaveMs / 1000).toFixed(2)} s (${per(m.cleaveMs)}) | ${m.peerMs === null ? 'psql not installed' : `${(m.peerMs / 1000).toFixed(2)} s (${per(m.peerMs)}), ${m.peer}`} | ${m.peerMs === null ? '-' : (m.cleaveMs / m.peerMs).toFixed(2)} |`,
-  );
-  const scale = Number(process.env.CLEAVE_BENCH_SCALE ?? 100);
-  const sqlite = await benchSqliteCopy(pg.url, scale);
-  const postgres = await benchPostgresCopy(pg.url, sqlite.postgresSource, sqlite.dir, sqlite.rows);
-  const row = (label: string, cleave: Measured, peers: Measured[]) => {
-    for (const peer of peers) {
+  if (only.has('migrations')) {
+    const count = Number(process.env.CLEAVE_BENCH_MIGRATIONS ?? 500);
+    const m = await benchMigrations(pg.url, count);
+    const per = (ms: number) => `${(ms / m.migrations).toFixed(2)} ms/migration`;
+    lines.push(
+      `| apply ${m.migrations} migrations to one service | ${(m.cleaveMs / 1000).toFixed(2)} s (${per(m.cleaveMs)}) | ${m.peerMs === null ? 'psql not installed' : `${(m.peerMs / 1000).toFixed(2)} s (${per(m.peerMs)}), ${m.peer}`} | ${m.peerMs === null ? '-' : (m.cleaveMs / m.peerMs).toFixed(2)} |`,
+    );
+  }
+  if (only.has('copy')) {
+    const scale = Number(process.env.CLEAVE_BENCH_SCALE ?? 100);
+    const sqlite = await benchSqliteCopy(pg.url, scale);
+    const postgres = await benchPostgresCopy(pg.url, sqlite.postgresSource, sqlite.dir, sqlite.rows);
+    const row = (label: string, cleave: Measured, peers: Measured[]) => {
+      for (const peer of peers) {
+        lines.push(
+          `| ${label}, ${cleave.rows.toLocaleString('en-US')} rows | ${describe(cleave)} | ${peer.name}: ${peer.failed ? `failed (${peer.failed})` : describe(peer)} | ${peer.failed ? '-' : (cleave.seconds / peer.seconds).toFixed(2)} |`,
+        );
+      }
+    };
+    row('copy SQLite -> PostgreSQL (seo-content)', sqlite.results[0]!, sqlite.results.slice(1));
+    row('copy PostgreSQL -> PostgreSQL (seo-content)', postgres[0]!, postgres.slice(1));
+  }
+  if (only.has('verify')) {
+    const rows = Number(process.env.CLEAVE_BENCH_VERIFY_ROWS ?? 1_000_000);
+    const big = Number(process.env.CLEAVE_BENCH_VERIFY_BIG_ROWS ?? 5_000_000);
+    for (const v of await benchVerify(pg.url, rows, big)) {
       lines.push(
-        `| ${label}, ${cleave.rows.toLocaleString('en-US')} rows | ${describe(cleave)} | ${peer.name}: ${peer.failed ? `failed (${peer.failed})` : describe(peer)} | ${peer.failed ? '-' : (cleave.seconds / peer.seconds).toFixed(2)} |`,
+        `| ${v.label} ${v.rows.toLocaleString('en-US')} rows: ${v.outcome} | ${v.cleaveSeconds.toFixed(2)} s | ${v.peer}: ${v.peerSeconds.toFixed(2)} s | ${(v.cleaveSeconds / v.peerSeconds).toFixed(2)} |`,
       );
     }
-  };
-  row('copy SQLite -> PostgreSQL (seo-content)', sqlite.results[0]!, sqlite.results.slice(1));
-  row('copy PostgreSQL -> PostgreSQL (seo-content)', postgres[0]!, postgres.slice(1));
+  }
 } finally {
   await pg.stop();
 }
