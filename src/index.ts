@@ -13,6 +13,7 @@ export {
 export { loadPlanFile, type PlanFile } from './app/plan-file.js';
 export { type PrismaOptions, type PrismaResult, runPrisma } from './app/prisma.js';
 export { runSeed, runSeedReset, runSeedStatus, runSetup } from './app/seed.js';
+export { runVerify, type VerifyAppOptions, type VerifyAppResult } from './app/verify.js';
 export { type IntrospectOptions, introspect } from './catalog/introspect.js';
 export type * from './catalog/model.js';
 export { sampleSqliteValues, type ValueIssue } from './catalog/sample.js';
@@ -36,3 +37,4 @@ export { prismaFromCatalog } from './schema/prisma/from-catalog.js';
 export { splitPrismaSchema } from './schema/prisma/split.js';
 export { renderStatement, renderStatements } from './schema/render.js';
 export type { Statement } from './schema/statements.js';
+export type { RowDiff, TableResult } from './verify/compare.js';
