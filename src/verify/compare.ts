@@ -173,13 +173,24 @@ function changedColumns(spec: TableSpec, sourceText: string, targetText: string)
   const t = parseRowText(targetText);
   const out: ColumnDiff[] = [];
   spec.columns.forEach((c, i) => {
-    if (s[i] !== t[i])
-      out.push({ column: c.name, source: excerpt(s[i] ?? null), target: excerpt(t[i] ?? null) });
+    const a = s[i] ?? null;
+    const b = t[i] ?? null;
+    if (a === b) return;
+    const at = a === null || b === null ? 0 : firstDifference(a, b);
+    out.push({ column: c.name, source: excerpt(a, at), target: excerpt(b, at) });
   });
   return out;
 }
 
-function excerpt(v: string | null): string | null {
+function firstDifference(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/** A long value cut around where the two sides first differ, so one changed byte in a document shows. */
+function excerpt(v: string | null, at: number): string | null {
   if (v === null || v.length <= EXCERPT) return v;
-  return `${v.slice(0, EXCERPT)}… (${v.length} characters)`;
+  const start = Math.max(0, Math.min(at - EXCERPT / 2, v.length - EXCERPT));
+  return `${start > 0 ? '…' : ''}${v.slice(start, start + EXCERPT)}${start + EXCERPT < v.length ? '…' : ''} (${v.length} characters)`;
 }

@@ -153,6 +153,7 @@ describe.each(['sqlite', 'postgres'] as const)('cleave verify mutation suite (%s
     await q('delete from shop.items where id = 7');
     await q(`insert into shop.items (id, name, price, created_at) values (99999, 'extra', 1, now())`);
     await q(`update shop.items set name = overlay(name placing 'J' from 6 for 1) where id = 11`);
+    await q(`update shop.items set note = repeat('x', 300) || 'a' || repeat('y', 300) where id = 13`);
     await q('update shop.items set price = price + 0.01 where id = 12');
     await q('update shop.items set weight = $1 where id = 42', [nextDouble(weight)]);
     await q(`update shop.items set note = '' where id = 15`);
@@ -181,11 +182,15 @@ describe.each(['sqlite', 'postgres'] as const)('cleave verify mutation suite (%s
     if (engine === 'sqlite') expect(find(result.tables, 'shop', 'items').sourceWorkers).toBeGreaterThan(1);
     expect(result.ok).toBe(false);
     const items = find(result.tables, 'shop', 'items');
-    expect([items.missing, items.extra, items.changed]).toEqual([1, 1, 7]);
+    expect([items.missing, items.extra, items.changed]).toEqual([1, 1, 8]);
     expect(diffOf(items, 'missing', { id: '7' })).toBeDefined();
     expect(diffOf(items, 'extra', { id: '99999' })).toBeDefined();
     expect(columnsOf(diffOf(items, 'changed', { id: '11' }))).toEqual(['name']);
     expect(columnsOf(diffOf(items, 'changed', { id: '12' }))).toEqual(['price']);
+    // A long value is cut (around where the two sides first differ: here at its start).
+    expect(diffOf(items, 'changed', { id: '13' })?.columns).toEqual([
+      { column: 'note', source: 'note 13', target: `${'x'.repeat(120)}… (601 characters)` },
+    ]);
     expect(columnsOf(diffOf(items, 'changed', { id: '42' }))).toEqual(['weight']);
     expect(diffOf(items, 'changed', { id: '15' })?.columns).toEqual([
       { column: 'note', source: null, target: '' },
@@ -208,7 +213,7 @@ describe.each(['sqlite', 'postgres'] as const)('cleave verify mutation suite (%s
     expect(diffOf(find(result.tables, 'shop', 'events'), 'extra', { id: '2' })).toBeDefined();
     expect(diffOf(find(result.tables, 'audit', 'events'), 'missing', { id: '2' })).toBeDefined();
     // Nothing else is reported.
-    expect(result.tables.reduce((n, t) => n + t.missing + t.extra + t.changed, 0)).toBe(9 + 2 + 2 + 2 + 2);
+    expect(result.tables.reduce((n, t) => n + t.missing + t.extra + t.changed, 0)).toBe(10 + 2 + 2 + 2 + 2);
 
     // Results are kept in the control schema.
     const stored = await q(
