@@ -329,14 +329,33 @@ function fastJson(text: string): string | null {
 
 function jsonOut(v: unknown): string {
   if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return plainJsonString(v);
   if (typeof v !== 'object') return String(v);
-  if (Array.isArray(v)) return `[${v.map(jsonOut).join(', ')}]`;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += i === 0 ? jsonOut(v[i]) : `, ${jsonOut(v[i])}`;
+    return `${out}]`;
+  }
   const keys = Object.keys(v);
   // Sorting by string length equals jsonb's sorting by byte length only for ASCII keys (\u escapes may not be).
-  for (const k of keys) if (/[^\x20-\x7e]/.test(k)) throw new Error('non-ASCII key');
-  keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
-  return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonOut((v as Record<string, unknown>)[k])}`).join(', ')}}`;
+  for (const k of keys)
+    for (let i = 0; i < k.length; i++) if (k.charCodeAt(i) > 126) throw new Error('non-ASCII key');
+  if (keys.length > 1) keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    out += `${i === 0 ? '' : ', '}${plainJsonString(k)}: ${jsonOut((v as Record<string, unknown>)[k])}`;
+  }
+  return `${out}}`;
+}
+
+/** A JSON string as escape_json writes it; JSON.stringify writes the same, but only plain strings skip it. */
+function plainJsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || c > 126) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }
 
 // ---- json ----------------------------------------------------------------------------------------------
@@ -467,15 +486,19 @@ function quoteArrayItem(s: string): string {
   return `"${s.replace(/["\\]/g, '\\$&')}"`;
 }
 
-/** record_out quotes the empty string and any value with a quote, comma, parenthesis, backslash or white space. */
-function needsQuotes(v: string): boolean {
-  if (v.length === 0) return true;
+/**
+ * record_out quotes the empty string and any value with a quote, comma, parenthesis, backslash or white space
+ * (0: as is, 1: quoted, 2: quoted with `"` or `\` doubled).
+ */
+function quoting(v: string): 0 | 1 | 2 {
+  if (v.length === 0) return 1;
+  let q: 0 | 1 | 2 = 0;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
-    if (c === 34 || c === 44 || c === 92 || c === 40 || c === 41 || c === 32 || (c >= 9 && c <= 13))
-      return true;
+    if (c === 34 || c === 92) return 2;
+    if (c === 44 || c === 40 || c === 41 || c === 32 || (c >= 9 && c <= 13)) q = 1;
   }
-  return false;
+  return q;
 }
 
 /** JavaScript: a row of canonical values as PostgreSQL's record output prints it. */
@@ -485,8 +508,10 @@ export function rowText(values: readonly (string | null)[]): string {
     if (i > 0) out += ',';
     const v = values[i];
     if (v === null || v === undefined) continue;
-    if (needsQuotes(v)) out += `"${v.replace(/["\\]/g, '$&$&')}"`;
-    else out += v;
+    const q = quoting(v);
+    if (q === 0) out += v;
+    else if (q === 1) out += `"${v}"`;
+    else out += `"${v.includes('\\') ? v.replace(/["\\]/g, '$&$&') : v.replaceAll('"', '""')}"`;
   }
   return `${out})`;
 }

@@ -80,6 +80,11 @@ export class SqliteRows {
     this.select = `SELECT ${values.join(', ')} FROM ${quoteIdent(job.table)}`;
     this.canonical = job.columns.map((c) => canonicalizerFor(c.type, { enum: c.enum })!);
     this.prepare = job.columns.map((c) => valueRules(c.map, c.whenNull));
+    const b = job.bucketing;
+    this.range =
+      b.kind === 'range' && Math.abs(Number(b.min)) < 2 ** 52 && Number(b.width) < 2 ** 52
+        ? { min: Number(b.min), width: Number(b.width) }
+        : null;
   }
 
   where(...extra: (string | undefined)[]): string {
@@ -141,11 +146,20 @@ export class SqliteRows {
     return rowText(keyFields);
   }
 
+  /** Key ranges in doubles when every bound is exact in them (the usual case); else BigInt per row. */
+  private readonly range: { min: number; width: number } | null;
+
   private bucket(): number {
     const b = this.job.bucketing;
     if (b.kind === 'one') return 0;
     if (b.kind === 'hash') return keyHash32(this.keyText()) & b.mask;
-    return bucketOf(b, '', this.fields[this.job.key[0]!] ?? null);
+    const first = this.fields[this.job.key[0]!] ?? null;
+    if (this.range && first !== null) {
+      const k = Number(first);
+      if (Number.isSafeInteger(k))
+        return k < this.range.min ? -1 : Math.floor((k - this.range.min) / this.range.width);
+    }
+    return bucketOf(b, '', first);
   }
 
   row(row: unknown[]): ScannedRow {
