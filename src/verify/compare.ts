@@ -35,6 +35,8 @@ export interface TableResult {
   /** More differences exist than were listed. */
   truncated: boolean;
   notCompared: NotCompared[];
+  /** Columns of the source the target table lacks. */
+  missingColumns: string[];
   /** Worker threads that read a SQLite source (0: the main thread). */
   sourceWorkers: number;
   durationMs: number;
@@ -91,7 +93,7 @@ export async function compareTable(
     service: spec.service,
     table: spec.source.id,
     target: `${spec.schema}.${spec.target}`,
-    status: differing.length === 0 ? 'match' : 'differ',
+    status: differing.length === 0 && spec.missingColumns.length === 0 ? 'match' : 'differ',
     sourceRows: total(s),
     targetRows: total(t),
     buckets: new Set([...s.keys(), ...t.keys()]).size,
@@ -102,6 +104,7 @@ export async function compareTable(
     diffs: [],
     truncated: false,
     notCompared: spec.notCompared,
+    missingColumns: spec.missingColumns,
     sourceWorkers: source.workers ?? 0,
     durationMs: 0,
   };

@@ -41,8 +41,11 @@ export function markdownReport(r: VerifyReport): string {
       lines.push(
         `| ${t.service} | ${t.table} | ${t.target} | ${t.sourceRows} | ${t.targetRows} | ${t.missing} | ${t.extra} | ${t.changed} | ${t.status} |`,
       );
-    for (const t of r.tables.filter((x) => x.diffs.length > 0 || x.notCompared.length > 0)) {
+    for (const t of r.tables.filter(
+      (x) => x.diffs.length > 0 || x.notCompared.length > 0 || x.missingColumns.length > 0,
+    )) {
       lines.push('', `## ${t.service}: ${t.table}`, '');
+      for (const c of t.missingColumns) lines.push(`- column ${md(c)} is not in the target table`);
       for (const d of t.diffs) lines.push(`- ${md(describeDiff(d))}`);
       if (t.truncated) lines.push('- … more differences (raise --max-diffs to list them)');
       for (const n of t.notCompared) lines.push(`- not compared: ${n.column} (${md(n.reason)})`);
@@ -69,10 +72,10 @@ export function htmlReport(r: VerifyReport): string {
     )
     .join('\n');
   const details = r.tables
-    .filter((t) => t.diffs.length > 0 || t.notCompared.length > 0)
+    .filter((t) => t.diffs.length > 0 || t.notCompared.length > 0 || t.missingColumns.length > 0)
     .map(
       (t) =>
-        `<h2>${html(t.service)}: ${html(t.table)}</h2><ul>${t.diffs.map((d) => `<li>${html(describeDiff(d))}</li>`).join('')}${t.truncated ? '<li>… more differences (raise --max-diffs to list them)</li>' : ''}${t.notCompared.map((n) => `<li>not compared: ${html(n.column)} (${html(n.reason)})</li>`).join('')}</ul>`,
+        `<h2>${html(t.service)}: ${html(t.table)}</h2><ul>${t.missingColumns.map((c) => `<li>column ${html(c)} is not in the target table</li>`).join('')}${t.diffs.map((d) => `<li>${html(describeDiff(d))}</li>`).join('')}${t.truncated ? '<li>… more differences (raise --max-diffs to list them)</li>' : ''}${t.notCompared.map((n) => `<li>not compared: ${html(n.column)} (${html(n.reason)})</li>`).join('')}</ul>`,
     )
     .join('\n');
   const isolation = r.isolation

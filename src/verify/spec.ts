@@ -45,6 +45,8 @@ export interface TableSpec {
   target: string;
   columns: VerifyColumn[];
   notCompared: NotCompared[];
+  /** Source columns the plan keeps that the target table lacks: the table cannot match. */
+  missingColumns: string[];
   /** Indexes into `columns` of the key; empty: rows are compared by content (no key in the target). */
   key: number[];
   /** SQL filter on the source: the plan's filter and this service's share of a split table. */
@@ -111,6 +113,12 @@ export function tableSpec(input: {
     });
   }
 
+  const missingColumns = source.columns
+    .filter((c) => {
+      const name = names.column(c.name);
+      return name !== null && !target.columns.some((t) => t.name === name);
+    })
+    .map((c) => names.column(c.name)!);
   const copyKey = copyKeyOf(source, options?.key);
   let key: number[] = [];
   if (copyKey && copyKey.source !== 'rowid') {
@@ -137,6 +145,7 @@ export function tableSpec(input: {
     target: target.name,
     columns,
     notCompared,
+    missingColumns,
     key,
     filter,
     encryptionKey,

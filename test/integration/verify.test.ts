@@ -67,6 +67,13 @@ describe('cleave verify', () => {
     );
     // The target URL's password never shows.
     expect(`${md.stdout}${md.stderr}${json.stdout}`).not.toMatch(/postgres:\/\/[^@\s]*:[^@\s]*@/);
+    // A column the target lost is a difference too, never silently skipped.
+    await target.db.query('alter table catalog."Genre" drop column "Name"');
+    const lost = await runVerify({ planPath: plan, tables: ['Genre'] });
+    expect(lost.tables.map((t) => [t.table, t.status, t.missingColumns])).toEqual([
+      ['Genre', 'differ', ['Name']],
+    ]);
+    expect(lost.ok).toBe(false);
     const bad = await runCli(['verify', '--plan', plan, '--report', join(dir, 'r.pdf')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--report');

@@ -93,7 +93,11 @@ function summary(r: VerifyReport, reportFile: string | undefined): string {
 }
 
 function details(t: TableResult): string[] {
-  const lines = t.diffs.map((d) => `  ${t.service}.${t.table}: ${describeDiff(d)}`);
+  const lines = t.missingColumns.map(
+    (c) =>
+      `  ${t.service}.${t.table}: column ${c} is not in ${t.target} (run \`cleave migrate up\`, or drop it in the plan)`,
+  );
+  lines.push(...t.diffs.map((d) => `  ${t.service}.${t.table}: ${describeDiff(d)}`));
   if (t.truncated) lines.push(`  ${t.service}.${t.table}: … more (raise --max-diffs to list them)`);
   for (const n of t.notCompared)
     lines.push(`  ${t.service}.${t.table}: not compared: ${n.column} (${n.reason})`);
