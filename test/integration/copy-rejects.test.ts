@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { examples } from '../../examples/index.js';
 import { runGenerate } from '../../src/app/generate.js';
+import { runVerify } from '../../src/app/verify.js';
 import { runCli } from '../helpers/cli.js';
 import { SQLITE, sqliteCopy } from '../helpers/fixtures.js';
 import { createTestDatabase } from '../helpers/pg.js';
@@ -35,6 +36,7 @@ async function copyCase(file: string, table: string, extra: string[] = []) {
     summary: lines.find((l) => l.summary),
     error: lines.find((l) => l.error)?.error,
     target,
+    plan,
   };
 }
 
@@ -66,6 +68,12 @@ describe('copy rejects: never a silent loss', () => {
     expect(rows).toEqual([
       { id: '1', filename: 'valid-file.txt' },
       { id: '3', filename: 'another-valid.txt' },
+    ]);
+    // verify does not call that copy clean: the rejected row is missing, with the copy's reason.
+    const verified = await runVerify({ planPath: allowed.plan });
+    expect(verified.ok).toBe(false);
+    expect(verified.tables.map((t) => [t.sourceRows, t.targetRows, t.missing, t.diffs])).toEqual([
+      [3, 2, 1, [{ kind: 'missing', key: { id: '2' }, rejected: 'filename: invalid UTF-8' }]],
     ]);
   });
 
