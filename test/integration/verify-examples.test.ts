@@ -43,7 +43,7 @@ async function exampleProject(name: ExampleName): Promise<string> {
 describe.each(Object.keys(examples) as ExampleName[])('verify a clean copy of example %s', (name) => {
   it('every table matches, and every service is isolated', async () => {
     const plan = await exampleProject(name);
-    await runGenerate({ planPath: plan, roles: true });
+    await runGenerate({ planPath: plan });
     await runCopy({ planPath: plan, create: true, env });
     const result = await runVerify({ planPath: plan, env, isolation: true });
     const differ = result.tables.filter((t) => t.status !== 'match');

@@ -83,19 +83,20 @@ describe('cleave verify', () => {
     const source = await sqliteCopy(...SQLITE.chinook);
     const target = await createTestDatabase('verify_isolation');
     const { plan } = await projectWithPlan(`sqlite:${source}`, {
-      plan: CHINOOK_PLAN(source),
+      // Roles are server-wide: service names of this test's own, and the roles dropped at its end.
+      plan: CHINOOK_PLAN(source).replace(/^ {2}(\w+):/gm, '  iso_$1:'),
       targetUrl: target.url,
     });
     await runGenerate({ planPath: plan, roles: true });
     await runCopy({ planPath: plan, create: true });
     expect((await runVerify({ planPath: plan, isolationOnly: true })).isolation).toEqual([]);
 
-    await target.db.query('create table playlists."Customer" (id int)');
+    await target.db.query('create table iso_playlists."Customer" (id int)');
     await target.db.query(
-      'alter table playlists."PlaylistTrack" add constraint track_fk foreign key ("TrackId") references catalog."Track" ("TrackId")',
+      'alter table iso_playlists."PlaylistTrack" add constraint track_fk foreign key ("TrackId") references iso_catalog."Track" ("TrackId")',
     );
     await target.db.query(
-      'grant usage on schema sales to catalog_role; grant select on sales."Invoice" to catalog_role',
+      'grant usage on schema iso_sales to iso_catalog_role; grant select on iso_sales."Invoice" to iso_catalog_role',
     );
     const result = await runVerify({ planPath: plan, isolationOnly: true });
     expect(result.ok).toBe(false);
@@ -103,22 +104,24 @@ describe('cleave verify', () => {
     expect(result.isolation!.map((f) => [f.kind, f.service, f.message])).toEqual([
       [
         'foreign-table',
-        'playlists',
-        'playlists.Customer is in service playlists, but the plan gives Customer to sales',
+        'iso_playlists',
+        'iso_playlists.Customer is in service iso_playlists, but the plan gives Customer to iso_sales',
       ],
       [
         'cross-service-fk',
-        'playlists',
-        'foreign key track_fk on playlists."PlaylistTrack" references catalog."Track", outside service playlists',
+        'iso_playlists',
+        'foreign key track_fk on iso_playlists."PlaylistTrack" references iso_catalog."Track", outside service iso_playlists',
       ],
       [
         'cross-service-read',
-        'catalog',
-        'role catalog_role of service catalog can read sales.Invoice of service sales',
+        'iso_catalog',
+        'role iso_catalog_role of service iso_catalog can read iso_sales.Invoice of service iso_sales',
       ],
     ]);
     const cli = await runCli(['verify', '--isolation-only', '--plan', plan]);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain('isolation: 3 finding(s)');
+    await target.db.query('drop owned by iso_catalog_role, iso_sales_role, iso_playlists_role');
+    await target.db.query('drop role iso_catalog_role, iso_sales_role, iso_playlists_role');
   });
 });
