@@ -312,7 +312,114 @@ function fastTimestamp(s: string): string | null {
  * JSON through JSON.parse when nothing in it can lose precision there (no fractions, exponents or integers
  * past 2^53) and every key is ASCII (byte length = string length); otherwise null, and the full parser runs.
  */
+/** Cursor of the flat-object scanner (module-level helpers: no closure per call on the hot path). */
+const cursor = { t: '', i: 0 };
+
+function skipJsonSpace(): void {
+  const { t } = cursor;
+  let i = cursor.i;
+  while (i < t.length) {
+    const c = t.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
+    i++;
+  }
+  cursor.i = i;
+}
+
+/** A string without escapes or non-ASCII characters, with its quotes; null otherwise. */
+function plainJsonToken(): string | null {
+  const { t } = cursor;
+  let i = cursor.i;
+  if (t.charCodeAt(i) !== 34) return null;
+  const start = i;
+  for (i++; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 34) {
+      cursor.i = i + 1;
+      return t.slice(start, i + 1);
+    }
+    if (c === 92 || c < 32 || c > 126) return null;
+  }
+  return null;
+}
+
+const byKey = (a: [string, string], b: [string, string]) =>
+  a[0].length - b[0].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+const byLengthThenCode = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The commonest JSON in a SQLite column, a flat object of plain values ({"k": 1, "tag": "x", "on": true}), in one
+ * pass without building objects; null for anything else (nesting, escapes, fractions, long integers, non-ASCII).
+ */
+function flatJsonObject(t: string): string | null {
+  cursor.t = t;
+  cursor.i = 0;
+  skipJsonSpace();
+  if (t.charCodeAt(cursor.i) !== 123) return null;
+  cursor.i++;
+  skipJsonSpace();
+  const members: [string, string][] = [];
+  if (t.charCodeAt(cursor.i) === 125) cursor.i++;
+  else {
+    for (;;) {
+      skipJsonSpace();
+      const key = plainJsonToken();
+      if (key === null) return null;
+      skipJsonSpace();
+      if (t.charCodeAt(cursor.i) !== 58) return null;
+      cursor.i++;
+      skipJsonSpace();
+      let value: string | null;
+      let i = cursor.i;
+      const c = t.charCodeAt(i);
+      if (c === 34) value = plainJsonToken();
+      else if (c === 45 || (c >= 48 && c <= 57)) {
+        const start = i;
+        if (c === 45) i++;
+        const digits = i;
+        while (i < t.length && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) i++;
+        const d = i - digits;
+        if (d === 0 || d > 15 || (d > 1 && t.charCodeAt(digits) === 48)) return null;
+        const next = t.charCodeAt(i);
+        if (next === 46 || next === 101 || next === 69) return null;
+        value = t.slice(start, i);
+        if (value === '-0') value = '0';
+        cursor.i = i;
+      } else if (t.startsWith('true', i)) {
+        value = 'true';
+        cursor.i += 4;
+      } else if (t.startsWith('false', i)) {
+        value = 'false';
+        cursor.i += 5;
+      } else if (t.startsWith('null', i)) {
+        value = 'null';
+        cursor.i += 4;
+      } else return null;
+      if (value === null) return null;
+      members.push([key, value]);
+      skipJsonSpace();
+      const sep = t.charCodeAt(cursor.i++);
+      if (sep === 125) break;
+      if (sep !== 44) return null;
+    }
+  }
+  skipJsonSpace();
+  if (cursor.i !== t.length) return null;
+  // The last of duplicate keys wins (as in jsonb); keys sort by length, then bytes (ASCII: code units).
+  if (members.length > 1) {
+    members.sort(byKey);
+    for (let m = members.length - 1; m > 0; m--)
+      if (members[m - 1]![0] === members[m]![0]) members.splice(m - 1, 1);
+  }
+  let out = '{';
+  for (let m = 0; m < members.length; m++)
+    out += `${m === 0 ? '' : ', '}${members[m]![0]}: ${members[m]![1]}`;
+  return `${out}}`;
+}
+
 function fastJson(text: string): string | null {
+  const flat = flatJsonObject(text);
+  if (flat !== null) return flat;
   if (/[.eE]\d|\d{16}|[^ -~\t\n\r]/.test(text)) return null;
   let value: unknown;
   try {
@@ -340,7 +447,7 @@ function jsonOut(v: unknown): string {
   // Sorting by string length equals jsonb's sorting by byte length only for ASCII keys (\u escapes may not be).
   for (const k of keys)
     for (let i = 0; i < k.length; i++) if (k.charCodeAt(i) > 126) throw new Error('non-ASCII key');
-  if (keys.length > 1) keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  if (keys.length > 1) keys.sort(byLengthThenCode);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;

@@ -11,27 +11,39 @@ export function hashSql(text: string): string {
   return `hashtextextended((${text}) COLLATE "C", 0)`;
 }
 
-let scratch = Buffer.allocUnsafe(1 << 16);
+let scratch = Buffer.allocUnsafeSlow(1 << 16);
 
 /** The UTF-8 bytes of `text` in a reused buffer; returns their length. */
 function utf8(text: string): number {
-  if (text.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(text.length * 3 + 1024);
+  if (text.length * 3 > scratch.length) grow(text.length * 3);
   return scratch.write(text, 0, 'utf8');
+}
+
+function grow(bytes: number): void {
+  const next = Buffer.allocUnsafeSlow(Math.max(bytes + 1024, scratch.length * 2));
+  scratch.copy(next);
+  scratch = next;
 }
 
 const rot = (x: number, k: number) => (x << k) | (x >>> (32 - k));
 
-/** hash_bytes_extended(k, len, 0): returns the high and low 32 bits (hi signed, lo unsigned). */
-function hashBytes(k: Buffer, length: number): [number, number] {
+// The result of hashBytes (two numbers, no array per row).
+let hashHi = 0;
+let hashLo = 0;
+
+const word = (k: Buffer, i: number) => k[i]! | (k[i + 1]! << 8) | (k[i + 2]! << 16) | (k[i + 3]! << 24);
+
+/** hash_bytes_extended(k, len, 0): sets hashHi (signed) and hashLo (unsigned). */
+function hashBytes(k: Buffer, length: number): void {
   let len = length;
   let a = (0x9e3779b9 + len + 3923095) | 0;
   let b = a;
   let c = a;
   let i = 0;
   while (len >= 12) {
-    a = (a + k.readInt32LE(i)) | 0;
-    b = (b + k.readInt32LE(i + 4)) | 0;
-    c = (c + k.readInt32LE(i + 8)) | 0;
+    a = (a + word(k, i)) | 0;
+    b = (b + word(k, i + 4)) | 0;
+    c = (c + word(k, i + 8)) | 0;
     // mix(a, b, c)
     a = (a - c) | 0;
     a ^= rot(c, 4);
@@ -104,13 +116,14 @@ function hashBytes(k: Buffer, length: number): [number, number] {
   b = (b - rot(a, 14)) | 0;
   c ^= b;
   c = (c - rot(b, 24)) | 0;
-  return [b | 0, c >>> 0];
+  hashHi = b | 0;
+  hashLo = c >>> 0;
 }
 
 /** The row hash of a canonical text, as a signed 64-bit integer (what hashtextextended returns). */
 export function rowHash(text: string): bigint {
-  const [hi, lo] = hashBytes(scratch, utf8(text));
-  return (BigInt(hi) << 32n) | BigInt(lo);
+  hashBytes(scratch, utf8(text));
+  return (BigInt(hashHi) << 32n) | BigInt(hashLo);
 }
 
 /**
@@ -124,9 +137,17 @@ export class HashSum {
   private folded = 0n;
 
   add(text: string): void {
-    const [hi, lo] = hashBytes(scratch, utf8(text));
-    this.hi += hi;
-    this.lo += lo;
+    hashBytes(scratch, utf8(text));
+    this.hi += hashHi;
+    this.lo += hashLo;
+    if (++this.count % 1_000_000 === 0) this.fold();
+  }
+
+  /** Adds the row of these canonical fields: the bytes of rowText(fields), written and hashed in place. */
+  addRecord(fields: readonly (string | null)[]): void {
+    hashBytes(scratch, writeRecord(fields));
+    this.hi += hashHi;
+    this.lo += hashLo;
     if (++this.count % 1_000_000 === 0) this.fold();
   }
 
@@ -144,6 +165,64 @@ export class HashSum {
 
 /** The bucket hash of a key's canonical text: the low 32 bits of its row hash, as SQL `hashSql(...) & mask`. */
 export function keyHash32(text: string): number {
-  const [, lo] = hashBytes(scratch, utf8(text));
-  return lo;
+  hashBytes(scratch, utf8(text));
+  return hashLo;
+}
+
+/**
+ * Writes PostgreSQL's record text of the fields (see rowText) into the scratch buffer; returns its length.
+ * ASCII values are copied char by char with their quoting decided in the same pass; others go through rowText's
+ * rules and Buffer.write.
+ */
+function writeRecord(fields: readonly (string | null)[]): number {
+  let pos = 0;
+  if (scratch.length < 64) grow(64);
+  scratch[pos++] = 40;
+  for (let i = 0; i < fields.length; i++) {
+    if (i > 0) scratch[pos++] = 44;
+    const v = fields[i];
+    if (v === null || v === undefined) continue;
+    const n = v.length;
+    if (pos + n * 6 + 8 > scratch.length) grow(pos + n * 6 + 8);
+    const k = scratch;
+    let quote = n === 0 ? 1 : 0;
+    let ascii = true;
+    for (let j = 0; j < n; j++) {
+      const c = v.charCodeAt(j);
+      if (c > 127) {
+        ascii = false;
+        break;
+      }
+      if (c === 34 || c === 92) quote = 2;
+      else if (quote === 0 && (c === 44 || c === 40 || c === 41 || c === 32 || (c >= 9 && c <= 13)))
+        quote = 1;
+    }
+    if (!ascii) {
+      const quoted = quoteField(v);
+      pos += k.write(quoted, pos, 'utf8');
+    } else if (quote === 0) {
+      for (let j = 0; j < n; j++) k[pos++] = v.charCodeAt(j);
+    } else {
+      k[pos++] = 34;
+      for (let j = 0; j < n; j++) {
+        const c = v.charCodeAt(j);
+        if (c === 34 || c === 92) k[pos++] = c;
+        k[pos++] = c;
+      }
+      k[pos++] = 34;
+    }
+  }
+  if (pos + 1 > scratch.length) grow(pos + 1);
+  scratch[pos++] = 41;
+  return pos;
+}
+
+/** One field as record_out writes it (quoted when needed, `"` and `\\` doubled). */
+function quoteField(v: string): string {
+  let quote = v.length === 0;
+  for (let i = 0; i < v.length && !quote; i++) {
+    const c = v.charCodeAt(i);
+    quote = c === 34 || c === 92 || c === 44 || c === 40 || c === 41 || c === 32 || (c >= 9 && c <= 13);
+  }
+  return quote ? `"${v.replace(/["\\]/g, '$&$&')}"` : v;
 }

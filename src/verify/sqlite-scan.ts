@@ -187,7 +187,7 @@ export class SqliteRows {
         sums.set(bucket, sum);
       }
       if (rejected) sum.add(`${rowText(this.fields)} rejected: ${rejected}`);
-      else sum.add(rowText(this.fields));
+      else sum.addRecord(this.fields);
       if (++n % 50_000 === 0) onRows?.(50_000);
     }
     onRows?.(n % 50_000);
