@@ -5,7 +5,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { excerpt } from '../catalog/value-checks.js';
 import { quoteIdent } from '../core/ident.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import { type Encoder, encodeNull } from './encode.js';
+import type { Encoder } from './encode.js';
 import { afterKey, afterKeyLiteral, keyList, keyToJson } from './keyset.js';
 import { advanceProgress, insertRejects } from './progress.js';
 
@@ -118,10 +118,16 @@ interface Reject {
   reason: string;
 }
 
+/** Rows encoded per push into the COPY stream (about 100-200 kB of COPY text for typical rows). */
+const ROWS_PER_PUSH = 1000;
+
 /**
  * One chunk from SQLite: the next `limit` rows after `after` in key order, read with iterate() (no table in
  * memory), encoded value by value; a row with a value that cannot be cast is rejected whole, never altered.
- * Text is read as raw bytes, so invalid UTF-8 is seen as stored, not as a replacement character.
+ *
+ * Text is read as strings, which is cheap; a string holding U+FFFD may be invalid UTF-8 decoded with
+ * replacement characters, so from that row on the chunk is read again with text as raw bytes (CAST AS BLOB),
+ * and invalid UTF-8 is seen as stored, not as a replacement character.
  */
 export function copySqliteChunk(
   source: SqliteDatabase,
@@ -133,26 +139,38 @@ export function copySqliteChunk(
   limit: number,
   filter?: string,
 ): Promise<ChunkResult> {
-  const values = columns.map((c) => {
-    const name = quoteIdent(c.source ?? c.name);
-    return `CASE WHEN typeof(${name}) = 'text' THEN CAST(${name} AS BLOB) ELSE ${name} END`;
-  });
-  const conditions = [after === null ? null : afterKey(key, () => '?'), filter ? `(${filter})` : null].filter(
-    (c) => c !== null,
+  const names = columns.map((c) => quoteIdent(c.source ?? c.name));
+  const bytes = names.map(
+    (name) => `CASE WHEN typeof(${name}) = 'text' THEN CAST(${name} AS BLOB) ELSE ${name} END`,
   );
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const sql = `SELECT ${keyList(key)}, ${values.join(', ')} FROM ${quoteIdent(sourceTable)} ${where} ORDER BY ${keyList(key)} LIMIT ?`;
+  const sqlFor = (raw: boolean, from: unknown[] | null) => {
+    const conditions = [
+      from === null ? null : afterKey(key, () => '?'),
+      filter ? `(${filter})` : null,
+    ].filter((c) => c !== null);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    return `SELECT ${keyList(key)}, ${(raw ? bytes : names).join(', ')} FROM ${quoteIdent(sourceTable)} ${where} ORDER BY ${keyList(key)} LIMIT ?`;
+  };
+  const open = (raw: boolean, from: unknown[] | null, rows: number) =>
+    source.handle
+      .prepare(sqlFor(raw, from))
+      .raw(true)
+      .safeIntegers(true)
+      .iterate(...(from ?? []), rows) as IterableIterator<unknown[]>;
+  const encoders = columns.map((c) => c.encode);
+  const prepares = columns.map((c) => c.prepare);
+  const width = columns.length;
+  const k = key.length;
   return inTransaction(t, columns, sourceTable, async (copySql) => {
-    const statement = source.handle.prepare(sql).raw(true).safeIntegers(true);
-    const rows = statement.iterate(...(after ?? []), limit) as IterableIterator<unknown[]>;
+    let raw = false;
+    let rows = open(false, after, limit);
     const rejects: Reject[] = [];
     let read = 0;
-    let lastKey: unknown[] | null = null;
-    const k = key.length;
+    let lastRow = null as unknown[] | null;
     const lines = new Readable({
       read() {
         let batch = '';
-        for (let n = 0; n < 500; n++) {
+        for (let n = 0; n < ROWS_PER_PUSH; n++) {
           const next = rows.next();
           if (next.done) {
             if (batch) this.push(batch);
@@ -160,29 +178,43 @@ export function copySqliteChunk(
             return;
           }
           const row = next.value;
-          read++;
-          lastKey = row.slice(0, k);
           let line = '';
           let rejected: Reject | null = null;
-          for (let i = 0; i < columns.length; i++) {
-            const column = columns[i]!;
-            const value = column.prepare ? column.prepare(row[k + i]) : row[k + i];
+          let suspect = false;
+          for (let i = 0; i < width; i++) {
+            let value = row[k + i];
+            if (!raw && typeof value === 'string' && value.includes('\uFFFD')) {
+              suspect = true;
+              break;
+            }
+            const prepare = prepares[i];
+            if (prepare !== undefined) value = prepare(value);
             if (value === null) {
-              line += i === 0 ? encodeNull() : `\t${encodeNull()}`;
+              line += i === 0 ? '\\N' : '\t\\N';
               continue;
             }
-            const encoded = columns[i]!.encode(value);
-            if (!encoded.ok) {
+            const encoded = encoders[i]!(value);
+            if (typeof encoded !== 'string') {
               rejected = {
-                key: keyToJson(lastKey),
+                key: keyToJson(row.slice(0, k)),
                 column: columns[i]!.source ?? columns[i]!.name,
                 value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
                 reason: encoded.reason,
               };
               break;
             }
-            line += i === 0 ? encoded.text : `\t${encoded.text}`;
+            line += i === 0 ? encoded : `\t${encoded}`;
           }
+          if (suspect) {
+            // Read this row and the rest of the chunk again, with text as raw bytes.
+            rows.return?.();
+            raw = true;
+            rows = open(true, lastRow === null ? after : lastRow.slice(0, k), limit - read);
+            n--;
+            continue;
+          }
+          read++;
+          lastRow = row;
           if (rejected) rejects.push(rejected);
           else batch += `${line}\n`;
         }
@@ -190,7 +222,7 @@ export function copySqliteChunk(
       },
     });
     await pipeline(lines, t.client.query(copyFrom(copySql)));
-    return { read, rejects, lastKey, end: read < limit };
+    return { read, rejects, lastKey: lastRow === null ? null : lastRow.slice(0, k), end: read < limit };
   });
 }
 
