@@ -11,7 +11,6 @@ import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { type ChunkTarget, type CopyColumn, copyPostgresChunk, copySqliteChunk } from './chunk.js';
 import { encoderFor } from './encode.js';
-import { loadOrder } from './order.js';
 import { readProgress, resetProgress } from './progress.js';
 
 export interface TableCopyReport {
@@ -58,9 +57,9 @@ export interface CopyOptions {
 }
 
 /**
- * Copies every owned table of one service into its migrated target, wave by wave in foreign-key order, tables of
- * a wave in parallel up to `jobs`. Cyclic foreign keys are dropped for the copy and added back, validated, at
- * the end (recorded in cleave.copy_dropped_constraints, so a killed copy restores them on its next run).
+ * Copies every owned table of one service into its migrated target, up to `jobs` tables at once, largest first.
+ * Foreign keys, keys and secondary indexes are dropped for the copy and added back, validated, at the end
+ * (recorded in cleave.copy_dropped_constraints, so a killed copy restores them on its next run).
  */
 export async function copyService(input: ServiceCopyInput, options: CopyOptions): Promise<TableCopyReport[]> {
   const control = await input.openTarget();
@@ -70,10 +69,9 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     const owned = input.tables.filter((t) => !options.only?.length || options.only.includes(t.id));
     const targetName = (t: Table) => targetNames(options.plan, t).table;
     const targetTables = input.target.tables.filter((t) => owned.some((o) => targetName(o) === t.name));
-    const order = loadOrder(input.target.tables);
-    // Parents are still loaded first (the order stays valid when keys are kept), but every foreign key and
-    // secondary index of the tables being filled is dropped for the load and rebuilt once at the end; so are
-    // the foreign keys of other tables that point at them, which also lets --fresh empty only these tables.
+    // Every foreign key and secondary index of the tables being filled is dropped for the load and rebuilt once
+    // at the end; so are the foreign keys of other tables that point at them, which also lets --fresh empty
+    // only these tables.
     await deferKeysAndIndexes(control, input, owned.map(targetName));
     if (options.fresh) {
       await resetProgress(
@@ -88,19 +86,20 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
       }
     }
 
-    for (const wave of order.waves) {
-      const tables = owned.filter((t) => wave.includes(targetName(t)));
-      let next = 0;
-      const worker = async () => {
-        while (next < tables.length) {
-          const table = tables[next++]!;
-          reports.push(await copyTable(table, input, options));
-        }
-      };
-      await Promise.all(
-        Array.from({ length: Math.max(1, Math.min(options.jobs ?? 2, tables.length)) }, worker),
-      );
-    }
+    // With every foreign key of these tables dropped for the load there is no order to keep between them: the
+    // largest start first, so the run does not end with one large table copying alone.
+    const queue = [...owned].sort((a, b) => sizeOf(b) - sizeOf(a));
+    const done = new Map<Table, TableCopyReport>();
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length) {
+        const table = queue[next++]!;
+        done.set(table, await copyTable(table, input, options));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs ?? 2, queue.length)) }, worker));
+    // Reported in the plan's order, whichever finished first.
+    for (const table of owned) reports.push(done.get(table)!);
     await restoreConstraints(control, input.service);
     await moveSequences(control, input);
   } finally {
@@ -108,6 +107,9 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
   }
   return reports;
 }
+
+/** Bytes in the source (rows when the size is unknown): what orders the tables of a copy. */
+const sizeOf = (t: Table) => t.bytes ?? t.rows ?? 0;
 
 async function copyTable(
   table: Table,
