@@ -2,25 +2,32 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { excerpt } from '../catalog/value-checks.js';
 import { quoteIdent } from '../core/ident.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import type { Encoder } from './encode.js';
-import { afterKey, afterKeyLiteral, keyList, keyToJson } from './keyset.js';
+import type { PlanValue } from './encode.js';
+import { afterKeyLiteral, keyList, keyToJson } from './keyset.js';
 import { advanceProgress, insertRejects } from './progress.js';
+import {
+  type Reject,
+  type SqliteChunkOutcome,
+  type SqliteChunkSpec,
+  sqliteChunkText,
+} from './sqlite-rows.js';
 
 export interface CopyColumn {
   /** Column name in the target. */
   name: string;
   /** Column name in the source, when the plan renames it. */
   source?: string;
-  encode: Encoder;
+  /** The type values are checked against and encoded for (SQLite source; `text` when encrypted). */
+  type: string;
   /** The target column holds pgp_sym_encrypt(value): the chunk goes through a staging table. */
   encrypted: boolean;
   /** PostgreSQL source: the SELECT expression that yields the target type (the column itself when equal). */
   selectExpression?: string;
   /** SQLite source: the plan's value map and NULL replacement, applied before the value is checked. */
-  prepare?: (value: unknown) => unknown;
+  map?: Record<string, PlanValue> | undefined;
+  whenNull?: Exclude<PlanValue, null> | undefined;
 }
 
 export interface ChunkTarget {
@@ -111,118 +118,37 @@ async function inTransaction(
   }
 }
 
-interface Reject {
-  key: string;
-  column: string | null;
-  value: string | null;
-  reason: string;
-}
-
-/** Rows encoded per push into the COPY stream (about 100-200 kB of COPY text for typical rows). */
-const ROWS_PER_PUSH = 1000;
-
 /**
- * One chunk from SQLite: the next `limit` rows after `after` in key order, read with iterate() (no table in
- * memory), encoded value by value; a row with a value that cannot be cast is rejected whole, never altered.
- *
- * Text is read as strings, which is cheap; a string holding U+FFFD may be invalid UTF-8 decoded with
- * replacement characters, so from that row on the chunk is read again with text as raw bytes (CAST AS BLOB),
- * and invalid UTF-8 is seen as stored, not as a replacement character.
+ * One chunk from SQLite: its COPY text, read and encoded batch by batch as the COPY stream asks for more
+ * (backpressure: nothing proportional to the table is held), committed with what it read, rejected and ended at.
  */
 export function copySqliteChunk(
   source: SqliteDatabase,
-  sourceTable: string,
-  key: string[],
+  spec: SqliteChunkSpec,
   columns: CopyColumn[],
   t: ChunkTarget,
   after: unknown[] | null,
   limit: number,
-  filter?: string,
 ): Promise<ChunkResult> {
-  const names = columns.map((c) => quoteIdent(c.source ?? c.name));
-  const bytes = names.map(
-    (name) => `CASE WHEN typeof(${name}) = 'text' THEN CAST(${name} AS BLOB) ELSE ${name} END`,
-  );
-  const sqlFor = (raw: boolean, from: unknown[] | null) => {
-    const conditions = [
-      from === null ? null : afterKey(key, () => '?'),
-      filter ? `(${filter})` : null,
-    ].filter((c) => c !== null);
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    return `SELECT ${keyList(key)}, ${(raw ? bytes : names).join(', ')} FROM ${quoteIdent(sourceTable)} ${where} ORDER BY ${keyList(key)} LIMIT ?`;
-  };
-  const open = (raw: boolean, from: unknown[] | null, rows: number) =>
-    source.handle
-      .prepare(sqlFor(raw, from))
-      .raw(true)
-      .safeIntegers(true)
-      .iterate(...(from ?? []), rows) as IterableIterator<unknown[]>;
-  const encoders = columns.map((c) => c.encode);
-  const prepares = columns.map((c) => c.prepare);
-  const width = columns.length;
-  const k = key.length;
-  return inTransaction(t, columns, sourceTable, async (copySql) => {
-    let raw = false;
-    let rows = open(false, after, limit);
-    const rejects: Reject[] = [];
-    let read = 0;
-    let lastRow = null as unknown[] | null;
-    const lines = new Readable({
+  return inTransaction(t, columns, spec.table, async (copySql) => {
+    const batches = sqliteChunkText(source.handle, spec, after, limit);
+    let outcome: SqliteChunkOutcome | null = null;
+    const stream = new Readable({
       read() {
-        let batch = '';
-        for (let n = 0; n < ROWS_PER_PUSH; n++) {
-          const next = rows.next();
-          if (next.done) {
-            if (batch) this.push(batch);
-            this.push(null);
-            return;
-          }
-          const row = next.value;
-          let line = '';
-          let rejected: Reject | null = null;
-          let suspect = false;
-          for (let i = 0; i < width; i++) {
-            let value = row[k + i];
-            if (!raw && typeof value === 'string' && value.includes('\uFFFD')) {
-              suspect = true;
-              break;
-            }
-            const prepare = prepares[i];
-            if (prepare !== undefined) value = prepare(value);
-            if (value === null) {
-              line += i === 0 ? '\\N' : '\t\\N';
-              continue;
-            }
-            const encoded = encoders[i]!(value);
-            if (typeof encoded !== 'string') {
-              rejected = {
-                key: keyToJson(row.slice(0, k)),
-                column: columns[i]!.source ?? columns[i]!.name,
-                value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
-                reason: encoded.reason,
-              };
-              break;
-            }
-            line += i === 0 ? encoded : `\t${encoded}`;
-          }
-          if (suspect) {
-            // Read this row and the rest of the chunk again, with text as raw bytes.
-            rows.return?.();
-            raw = true;
-            rows = open(true, lastRow === null ? after : lastRow.slice(0, k), limit - read);
-            n--;
-            continue;
-          }
-          read++;
-          lastRow = row;
-          if (rejected) rejects.push(rejected);
-          else batch += `${line}\n`;
-        }
-        this.push(batch);
+        const next = batches.next();
+        if (next.done) {
+          outcome = next.value;
+          this.push(null);
+        } else this.push(next.value);
+      },
+      destroy(error, callback) {
+        // The COPY failed: release the SQLite statement.
+        batches.return(undefined as never);
+        callback(error);
       },
     });
-    await pipeline(lines, t.client.query(copyFrom(copySql)));
-    return { read, rejects, lastKey: lastRow === null ? null : lastRow.slice(0, k), end: read < limit };
+    await pipeline(stream, t.client.query(copyFrom(copySql)));
+    return outcome!;
   });
 }
 

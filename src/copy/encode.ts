@@ -217,3 +217,25 @@ function codePoints(s: string): number {
   for (const _ of s) n++;
   return n;
 }
+
+export type PlanValue = string | number | boolean | null;
+
+/**
+ * SQLite source: the plan's value map (source value as text -> target value; unlisted values unchanged) and
+ * its value for NULL, applied before the value is checked against the target type. Undefined when the plan
+ * has neither, so the hot path pays nothing.
+ */
+export function valueRules(
+  map: Record<string, PlanValue> | undefined,
+  whenNull: Exclude<PlanValue, null> | undefined,
+): ((v: unknown) => unknown) | undefined {
+  if (map === undefined && whenNull === undefined) return undefined;
+  const asValue = (v: PlanValue): unknown =>
+    v === null ? null : typeof v === 'boolean' ? (v ? 'true' : 'false') : typeof v === 'number' ? v : v;
+  return (v) => {
+    if (v === null) return whenNull === undefined ? null : asValue(whenNull);
+    if (map === undefined) return v;
+    const key = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    return Object.hasOwn(map, key) ? asValue(map[key]!) : v;
+  };
+}

@@ -10,8 +10,9 @@ import { targetNames } from '../plan/names.js';
 import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { type ChunkTarget, type CopyColumn, copyPostgresChunk, copySqliteChunk } from './chunk.js';
-import { encoderFor } from './encode.js';
+import type { PlanValue } from './encode.js';
 import { readProgress, resetProgress } from './progress.js';
+import type { SqliteChunkSpec } from './sqlite-rows.js';
 
 export interface TableCopyReport {
   service: string;
@@ -148,14 +149,15 @@ async function copyTable(
         name: c.name,
         source: sourceColumn.name,
         encrypted,
-        encode: encoderFor({ name: c.name, type }),
+        type,
         selectExpression: withValueRules(
           selectExpression(sourceColumn.type, c.type, sourceColumn.name, encrypted),
           type,
           spec?.map,
           spec?.whenNull,
         ),
-        prepare: valueRules(spec?.map, spec?.whenNull),
+        map: spec?.map,
+        whenNull: spec?.whenNull,
       };
     });
   let encryptionKey: string | undefined;
@@ -215,6 +217,18 @@ async function copyTable(
         .join(' AND ') || undefined;
     let after = progress?.lastKey ?? null;
     const limit = options.chunkRows ?? 50_000;
+    const sqliteSpec: SqliteChunkSpec = {
+      table: table.name,
+      key: key.columns,
+      columns: columns.map((c) => ({
+        name: c.name,
+        source: c.source ?? c.name,
+        type: c.type,
+        map: c.map,
+        whenNull: c.whenNull,
+      })),
+      filter,
+    };
     for (;;) {
       const chunk = sourceSession
         ? await copyPostgresChunk(
@@ -228,16 +242,7 @@ async function copyTable(
             limit,
             filter,
           )
-        : await copySqliteChunk(
-            options.source as SqliteDatabase,
-            table.name,
-            key.columns,
-            columns,
-            target,
-            after,
-            limit,
-            filter,
-          );
+        : await copySqliteChunk(options.source as SqliteDatabase, sqliteSpec, columns, target, after, limit);
       report.read += chunk.read;
       report.written += chunk.written;
       report.rejected += chunk.rejected;
@@ -269,28 +274,6 @@ async function copyTable(
     await client.end().catch(() => {});
     await sourceSession?.end().catch(() => {});
   }
-}
-
-type PlanValue = string | number | boolean | null;
-
-/**
- * SQLite source: the plan's value map (source value as text -> target value; unlisted values unchanged) and
- * its value for NULL, applied before the value is checked against the target type. Undefined when the plan
- * has neither, so the hot path pays nothing.
- */
-function valueRules(
-  map: Record<string, PlanValue> | undefined,
-  whenNull: Exclude<PlanValue, null> | undefined,
-): ((v: unknown) => unknown) | undefined {
-  if (map === undefined && whenNull === undefined) return undefined;
-  const asValue = (v: PlanValue): unknown =>
-    v === null ? null : typeof v === 'boolean' ? (v ? 'true' : 'false') : typeof v === 'number' ? v : v;
-  return (v) => {
-    if (v === null) return whenNull === undefined ? null : asValue(whenNull);
-    if (map === undefined) return v;
-    const key = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-    return Object.hasOwn(map, key) ? asValue(map[key]!) : v;
-  };
 }
 
 /** PostgreSQL source: the same rules as SQL around the column's SELECT expression. */
