@@ -257,6 +257,8 @@ async function copyTable(
       if (chunk.end) break;
       after = chunk.lastKey;
     }
+    // Its indexes and keys are built now, while other tables are still being copied.
+    await restoreConstraints(client, input.service, { schema: input.schema, table: names.table });
     report.durationMs = Date.now() - started;
     options.onEvent?.({ kind: 'table-done', report });
     return report;
@@ -360,15 +362,22 @@ async function deferKeysAndIndexes(
 }
 
 /**
- * Rebuilds what the copy deferred: indexes first (each built once over the loaded table), then the foreign keys,
- * NOT VALID (no long lock) and then VALIDATEd. Each rebuild commits with the removal of its record.
+ * Rebuilds what the copy deferred: indexes first (each built once over the loaded table), then the keys, then
+ * the foreign keys, NOT VALID (no long lock) and then VALIDATEd. Each rebuild commits with the removal of its
+ * record.
  */
-async function restoreConstraints(client: pg.ClientBase, service: string): Promise<void> {
+async function restoreConstraints(
+  client: pg.ClientBase,
+  service: string,
+  only?: { schema: string; table: string },
+): Promise<void> {
   const { rows } = await client.query<{ table_name: string; name: string; definition: string; kind: string }>(
-    // Indexes, then primary and unique keys, then the foreign keys that need them.
+    // Indexes, then primary and unique keys, then the foreign keys that need them. For one table (just
+    // loaded, while others still are), all but its foreign keys, which wait for the tables they join.
     `SELECT table_name, name, definition, kind FROM cleave.copy_dropped_constraints WHERE service = $1
+        AND ($2::text IS NULL OR (table_name = format('%I.%I', $2::text, $3::text) AND definition NOT LIKE 'FOREIGN KEY%'))
       ORDER BY kind DESC, definition LIKE 'FOREIGN KEY%', table_name, name`,
-    [service],
+    [service, only?.schema ?? null, only?.table ?? null],
   );
   for (const r of rows) {
     const foreign = /^FOREIGN KEY/.test(r.definition);
