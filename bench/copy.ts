@@ -3,7 +3,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build as buildSeo } from '../examples/seo-content/generate.js';
-import { dropDatabases, freshDatabase } from './util.js';
+import { builtCli, dropDatabases, freshDatabase } from './util.js';
 
 export interface Measured {
   name: string;
@@ -13,8 +13,6 @@ export interface Measured {
   /** Set when the tool failed in this run (pgloader running out of heap, say): the reason, as it said. */
   failed?: string;
 }
-
-const REPO = new URL('..', import.meta.url).pathname;
 
 /** Runs a command under /usr/bin/time and returns wall seconds and the peak RSS of the whole process tree root. */
 function timed(
@@ -67,7 +65,7 @@ export async function benchSqliteCopy(
     plan,
     `version: 1\nsource: { url: "sqlite:${source}" }\ntarget: { url: "${cleaveUrl}" }\nservices:\n${services}\n`,
   );
-  const cli = join(REPO, 'bin', 'cleave.js');
+  const cli = builtCli();
   execFileSync(process.execPath, [cli, 'generate', '--plan', plan], { stdio: 'ignore' });
   execFileSync(process.execPath, [cli, 'migrate', 'up', '--plan', plan], { stdio: 'ignore' });
   const c = timed(process.execPath, [cli, 'copy', '--plan', plan, '--jobs', '2']);
@@ -133,7 +131,7 @@ export async function benchPostgresCopy(
     plan,
     `version: 1\nsource: { url: "${sourceUrl}", schemas: [auth, jobs, content] }\ntarget: { url: "${targetUrl}" }\nservices:\n${services}\n`,
   );
-  const cli = join(REPO, 'bin', 'cleave.js');
+  const cli = builtCli();
   execFileSync(
     process.execPath,
     [cli, 'generate', '--plan', plan, '--migrations', join(dir, 'pg-migrations')],

@@ -2,27 +2,32 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { excerpt } from '../catalog/value-checks.js';
 import { quoteIdent } from '../core/ident.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import { type Encoder, encodeNull } from './encode.js';
-import { afterKey, afterKeyLiteral, keyList, keyToJson } from './keyset.js';
+import type { PlanValue } from './encode.js';
+import { afterKeyLiteral, keyList, keyToJson } from './keyset.js';
 import { advanceProgress, insertRejects } from './progress.js';
+import {
+  type Reject,
+  type SqliteChunkOutcome,
+  type SqliteChunkSpec,
+  sqliteChunkText,
+} from './sqlite-rows.js';
 
 export interface CopyColumn {
   /** Column name in the target. */
   name: string;
   /** Column name in the source, when the plan renames it. */
   source?: string;
-  /** The value's type as written by the copy (text for an encrypted column). */
-  type?: string;
-  encode: Encoder;
+  /** The type values are checked against and encoded for (SQLite source; `text` when encrypted). */
+  type: string;
   /** The target column holds pgp_sym_encrypt(value): the chunk goes through a staging table. */
   encrypted: boolean;
   /** PostgreSQL source: the SELECT expression that yields the target type (the column itself when equal). */
   selectExpression?: string;
   /** SQLite source: the plan's value map and NULL replacement, applied before the value is checked. */
-  prepare?: (value: unknown) => unknown;
+  map?: Record<string, PlanValue> | undefined;
+  whenNull?: Exclude<PlanValue, null> | undefined;
 }
 
 export interface ChunkTarget {
@@ -113,86 +118,37 @@ async function inTransaction(
   }
 }
 
-interface Reject {
-  key: string;
-  column: string | null;
-  value: string | null;
-  reason: string;
-}
-
 /**
- * One chunk from SQLite: the next `limit` rows after `after` in key order, read with iterate() (no table in
- * memory), encoded value by value; a row with a value that cannot be cast is rejected whole, never altered.
- * Text is read as raw bytes, so invalid UTF-8 is seen as stored, not as a replacement character.
+ * One chunk from SQLite: its COPY text, read and encoded batch by batch as the COPY stream asks for more
+ * (backpressure: nothing proportional to the table is held), committed with what it read, rejected and ended at.
  */
 export function copySqliteChunk(
   source: SqliteDatabase,
-  sourceTable: string,
-  key: string[],
+  spec: SqliteChunkSpec,
   columns: CopyColumn[],
   t: ChunkTarget,
   after: unknown[] | null,
   limit: number,
-  filter?: string,
 ): Promise<ChunkResult> {
-  const values = columns.map((c) => {
-    const name = quoteIdent(c.source ?? c.name);
-    return `CASE WHEN typeof(${name}) = 'text' THEN CAST(${name} AS BLOB) ELSE ${name} END`;
-  });
-  const conditions = [after === null ? null : afterKey(key, () => '?'), filter ? `(${filter})` : null].filter(
-    (c) => c !== null,
-  );
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const sql = `SELECT ${keyList(key)}, ${values.join(', ')} FROM ${quoteIdent(sourceTable)} ${where} ORDER BY ${keyList(key)} LIMIT ?`;
-  return inTransaction(t, columns, sourceTable, async (copySql) => {
-    const statement = source.handle.prepare(sql).raw(true).safeIntegers(true);
-    const rows = statement.iterate(...(after ?? []), limit) as IterableIterator<unknown[]>;
-    const rejects: Reject[] = [];
-    let read = 0;
-    let lastKey: unknown[] | null = null;
-    const k = key.length;
-    const lines = new Readable({
+  return inTransaction(t, columns, spec.table, async (copySql) => {
+    const batches = sqliteChunkText(source.handle, spec, after, limit);
+    let outcome: SqliteChunkOutcome | null = null;
+    const stream = new Readable({
       read() {
-        let batch = '';
-        for (let n = 0; n < 500; n++) {
-          const next = rows.next();
-          if (next.done) {
-            if (batch) this.push(batch);
-            this.push(null);
-            return;
-          }
-          const row = next.value;
-          read++;
-          lastKey = row.slice(0, k);
-          let line = '';
-          let rejected: Reject | null = null;
-          for (let i = 0; i < columns.length; i++) {
-            const column = columns[i]!;
-            const value = column.prepare ? column.prepare(row[k + i]) : row[k + i];
-            if (value === null) {
-              line += i === 0 ? encodeNull() : `\t${encodeNull()}`;
-              continue;
-            }
-            const encoded = columns[i]!.encode(value);
-            if (!encoded.ok) {
-              rejected = {
-                key: keyToJson(lastKey),
-                column: columns[i]!.source ?? columns[i]!.name,
-                value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
-                reason: encoded.reason,
-              };
-              break;
-            }
-            line += i === 0 ? encoded.text : `\t${encoded.text}`;
-          }
-          if (rejected) rejects.push(rejected);
-          else batch += `${line}\n`;
-        }
-        this.push(batch);
+        const next = batches.next();
+        if (next.done) {
+          outcome = next.value;
+          this.push(null);
+        } else this.push(next.value);
+      },
+      destroy(error, callback) {
+        // The COPY failed: release the SQLite statement.
+        batches.return(undefined as never);
+        callback(error);
       },
     });
-    await pipeline(lines, t.client.query(copyFrom(copySql)));
-    return { read, rejects, lastKey, end: read < limit };
+    await pipeline(stream, t.client.query(copyFrom(copySql)));
+    return outcome!;
   });
 }
 

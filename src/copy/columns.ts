@@ -3,7 +3,7 @@ import { quoteIdent, stringLiteral } from '../core/ident.js';
 import { targetNames } from '../plan/names.js';
 import type { Plan } from '../plan/schema.js';
 import type { CopyColumn } from './chunk.js';
-import { encoderFor } from './encode.js';
+import type { PlanValue } from './encode.js';
 
 /**
  * The target columns of one table and how each is filled from the source: the plan's renames, dropped columns,
@@ -26,38 +26,16 @@ export function copyColumnsOf(table: Table, targetTable: Table, plan: Plan): Cop
         source: sourceColumn.name,
         encrypted,
         type,
-        encode: encoderFor({ name: c.name, type }),
         selectExpression: withValueRules(
           selectExpression(sourceColumn.type, c.type, sourceColumn.name, encrypted),
           type,
           spec?.map,
           spec?.whenNull,
         ),
-        prepare: valueRules(spec?.map, spec?.whenNull),
+        map: spec?.map,
+        whenNull: spec?.whenNull,
       };
     });
-}
-
-type PlanValue = string | number | boolean | null;
-
-/**
- * SQLite source: the plan's value map (source value as text -> target value; unlisted values unchanged) and
- * its value for NULL, applied before the value is checked against the target type. Undefined when the plan
- * has neither, so the hot path pays nothing.
- */
-export function valueRules(
-  map: Record<string, PlanValue> | undefined,
-  whenNull: Exclude<PlanValue, null> | undefined,
-): ((v: unknown) => unknown) | undefined {
-  if (map === undefined && whenNull === undefined) return undefined;
-  const asValue = (v: PlanValue): unknown =>
-    v === null ? null : typeof v === 'boolean' ? (v ? 'true' : 'false') : typeof v === 'number' ? v : v;
-  return (v) => {
-    if (v === null) return whenNull === undefined ? null : asValue(whenNull);
-    if (map === undefined) return v;
-    const key = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-    return Object.hasOwn(map, key) ? asValue(map[key]!) : v;
-  };
 }
 
 /** PostgreSQL source: the same rules as SQL around the column's SELECT expression. */

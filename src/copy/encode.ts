@@ -5,22 +5,46 @@
  */
 import { isUtf8 } from 'node:buffer';
 
-export type Encoded = { ok: true; text: string } | { ok: false; reason: string };
+/** Why a value cannot be stored in its target column; the row that holds it becomes a reject. */
+export class Invalid {
+  constructor(readonly reason: string) {}
+}
+
+/** The value as COPY text, or why it cannot be stored (a plain string on the hot path, no wrapper object). */
+export type Encoded = string | Invalid;
 
 const NULL = '\\N';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A uuid already in PostgreSQL's output form: passed on as it is, without trimming or lowercasing. */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const SPECIAL = /[\\\n\r\t]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters this looks for.
+const SPECIAL_OR_NUL = /[\\\n\r\t\u0000]/;
 const RANGES: Record<string, [bigint, bigint]> = {
   smallint: [-32768n, 32767n],
   integer: [-2147483648n, 2147483647n],
   bigint: [-9223372036854775808n, 9223372036854775807n],
 };
 
+const INVALID_UTF8 = new Invalid('invalid UTF-8');
+const NUL_BYTE = new Invalid('NUL byte in text (PostgreSQL text cannot hold it)');
+const NOT_INTEGER = new Invalid('not an integer');
+const NOT_NUMBER = new Invalid('not a number');
+const NOT_BOOLEAN = new Invalid('not a boolean');
+const NOT_UUID = new Invalid('not a uuid');
+const NOT_JSON = new Invalid('not valid JSON');
+const JSON_NUL = new Invalid('JSON with \\u0000, which PostgreSQL cannot store');
+const NOT_TIME = new Invalid('not an ISO-8601 date/time');
+const NOT_ARRAY = new Invalid('not a JSON array');
+const TRUE = new Set(['1', 't', 'true', 'yes', 'y', 'on']);
+const FALSE = new Set(['0', 'f', 'false', 'no', 'n', 'off']);
+
 /** COPY text format escapes (https://www.postgresql.org/docs/current/sql-copy.html, "Text Format"). */
 export function escapeCopy(text: string): string {
-  return /[\\\n\r\t]/.test(text)
+  return SPECIAL.test(text)
     ? text.replace(/[\\\n\r\t]/g, (c) =>
         c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t',
       )
@@ -34,6 +58,10 @@ export interface TargetColumn {
   type: string;
 }
 
+/**
+ * One value (not NULL) -> its COPY text, or Invalid. Text arrives as a string (read as text from a chunk whose
+ * text is valid UTF-8) or as a Buffer (the raw bytes, checked here).
+ */
 export type Encoder = (value: unknown) => Encoded;
 
 /** Builds the encoder for one target column type once; it then runs per value on the hot path. */
@@ -43,8 +71,7 @@ export function encoderFor(column: TargetColumn): Encoder {
   if (range) return (v) => integerValue(v, range);
   if (t.startsWith('numeric') || t === 'double precision' || t === 'real') return numberValue;
   if (t === 'boolean') return booleanValue;
-  if (t === 'uuid')
-    return (v) => textValue(v, (s) => (UUID.test(s.trim()) ? s.trim().toLowerCase() : null), 'not a uuid');
+  if (t === 'uuid') return uuidValue;
   if (t === 'jsonb' || t === 'json') return jsonValue;
   if (t.startsWith('timestamp') || t === 'date' || t.startsWith('time')) return timeValue;
   if (t === 'bytea') return byteaValue;
@@ -52,11 +79,13 @@ export function encoderFor(column: TargetColumn): Encoder {
   const varchar = /^character varying\((\d+)\)$|^character\((\d+)\)$/.exec(t);
   if (varchar) {
     const max = Number(varchar[1] ?? varchar[2]);
+    const tooLong = new Invalid(`longer than ${max} characters`);
     return (v) => {
-      const r = plainText(v);
-      if (r.ok && [...unescapeLength(r.text)].length > max)
-        return { ok: false, reason: `longer than ${max} characters` };
-      return r;
+      const s = asText(v);
+      if (typeof s !== 'string') return s;
+      // UTF-16 length bounds the number of characters from above: most values need no counting.
+      if (s.length > max && codePoints(s) > max) return tooLong;
+      return escapeCopy(s);
     };
   }
   return plainText;
@@ -66,90 +95,85 @@ export function encodeNull(): string {
   return NULL;
 }
 
-/** Text of a SQLite value read as raw bytes: invalid UTF-8 and NUL bytes are reasons, never replaced. */
-function asText(v: unknown): { text: string } | { reason: string } {
+/** Text of a SQLite value: invalid UTF-8 (in raw bytes) and NUL bytes are reasons, never replaced. */
+function asText(v: unknown): string | Invalid {
+  if (typeof v === 'string') return v.includes('\u0000') ? NUL_BYTE : v;
   if (Buffer.isBuffer(v)) {
     // Node's native validator: far cheaper than a fatal TextDecoder on the hot path.
-    if (!isUtf8(v)) return { reason: 'invalid UTF-8' };
-    if (v.indexOf(0) !== -1) return { reason: 'NUL byte in text (PostgreSQL text cannot hold it)' };
-    return { text: v.toString('utf8') };
+    if (!isUtf8(v)) return INVALID_UTF8;
+    if (v.indexOf(0) !== -1) return NUL_BYTE;
+    return v.toString('utf8');
   }
-  if (typeof v === 'string')
-    return v.includes('\u0000')
-      ? { reason: 'NUL byte in text (PostgreSQL text cannot hold it)' }
-      : { text: v };
-  return { text: String(v) };
+  return String(v);
 }
 
 function plainText(v: unknown): Encoded {
-  const t = asText(v);
-  return 'reason' in t ? { ok: false, reason: t.reason } : { ok: true, text: escapeCopy(t.text) };
+  // The common case in one scan: a string with nothing to escape and no NUL is its own COPY text.
+  if (typeof v === 'string' && !SPECIAL_OR_NUL.test(v)) return v;
+  const s = asText(v);
+  return typeof s === 'string' ? escapeCopy(s) : s;
 }
 
-function textValue(v: unknown, accept: (s: string) => string | null, reason: string): Encoded {
-  const t = asText(v);
-  if ('reason' in t) return { ok: false, reason: t.reason };
-  const out = accept(t.text);
-  return out === null ? { ok: false, reason } : { ok: true, text: escapeCopy(out) };
+function uuidValue(v: unknown): Encoded {
+  if (typeof v === 'string' && v.length === 36 && CANONICAL_UUID.test(v)) return v;
+  const s = asText(v);
+  if (typeof s !== 'string') return s;
+  const trimmed = s.trim();
+  return UUID.test(trimmed) ? trimmed.toLowerCase() : NOT_UUID;
 }
 
 function integerValue(v: unknown, [min, max]: [bigint, bigint]): Encoded {
   let n: bigint;
   if (typeof v === 'bigint') n = v;
   else if (typeof v === 'number') {
-    if (!Number.isInteger(v)) return { ok: false, reason: `not an integer (${v})` };
+    if (!Number.isInteger(v)) return new Invalid(`not an integer (${v})`);
     n = BigInt(v);
   } else {
-    const t = asText(v);
-    if ('reason' in t) return { ok: false, reason: t.reason };
-    if (!INTEGER.test(t.text.trim())) return { ok: false, reason: 'not an integer' };
-    n = BigInt(t.text.trim());
+    const s = asText(v);
+    if (typeof s !== 'string') return s;
+    if (!INTEGER.test(s.trim())) return NOT_INTEGER;
+    n = BigInt(s.trim());
   }
-  if (n < min || n > max) return { ok: false, reason: `out of range for its type (${n})` };
-  return { ok: true, text: n.toString() };
+  if (n < min || n > max) return new Invalid(`out of range for its type (${n})`);
+  return n.toString();
 }
 
 function numberValue(v: unknown): Encoded {
-  if (typeof v === 'bigint') return { ok: true, text: v.toString() };
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number')
-    return {
-      ok: true,
-      text: Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity',
-    };
-  const t = asText(v);
-  if ('reason' in t) return { ok: false, reason: t.reason };
-  return NUMBER.test(t.text.trim())
-    ? { ok: true, text: t.text.trim() }
-    : { ok: false, reason: 'not a number' };
+    return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  const s = asText(v);
+  if (typeof s !== 'string') return s;
+  const trimmed = s.trim();
+  return NUMBER.test(trimmed) ? trimmed : NOT_NUMBER;
 }
 
 function booleanValue(v: unknown): Encoded {
   if (typeof v === 'bigint' || typeof v === 'number') {
-    if (Number(v) === 0) return { ok: true, text: 'f' };
-    if (Number(v) === 1) return { ok: true, text: 't' };
-    return { ok: false, reason: `not a boolean (${v})` };
+    if (Number(v) === 0) return 'f';
+    if (Number(v) === 1) return 't';
+    return new Invalid(`not a boolean (${v})`);
   }
-  const t = asText(v);
-  if ('reason' in t) return { ok: false, reason: t.reason };
-  const s = t.text.trim().toLowerCase();
-  if (['1', 't', 'true', 'yes', 'y', 'on'].includes(s)) return { ok: true, text: 't' };
-  if (['0', 'f', 'false', 'no', 'n', 'off'].includes(s)) return { ok: true, text: 'f' };
-  return { ok: false, reason: 'not a boolean' };
+  const s = asText(v);
+  if (typeof s !== 'string') return s;
+  const word = s.trim().toLowerCase();
+  return TRUE.has(word) ? 't' : FALSE.has(word) ? 'f' : NOT_BOOLEAN;
 }
 
 function jsonValue(v: unknown): Encoded {
-  if (typeof v === 'bigint' || typeof v === 'number') return { ok: true, text: String(v) };
-  const t = asText(v);
-  if ('reason' in t) return { ok: false, reason: t.reason };
+  if (typeof v === 'bigint' || typeof v === 'number') return String(v);
+  const s = asText(v);
+  if (typeof s !== 'string') return s;
   try {
-    JSON.parse(t.text);
+    JSON.parse(s);
   } catch {
-    return { ok: false, reason: 'not valid JSON' };
+    return NOT_JSON;
   }
+  // Without a backslash there is neither a \u0000 escape nor anything to escape for COPY.
+  if (!SPECIAL.test(s)) return s;
   // PostgreSQL's json cannot hold \u0000 either.
-  if (/\\u0000/.test(t.text))
-    return { ok: false, reason: 'JSON with \\u0000, which PostgreSQL cannot store' };
-  return { ok: true, text: escapeCopy(t.text) };
+  if (/\\u0000/.test(s)) return JSON_NUL;
+  return escapeCopy(s);
 }
 
 /** ISO-8601 text as it is; an integer or real as Unix epoch seconds (documented in docs/copy.md). */
@@ -157,39 +181,61 @@ function timeValue(v: unknown): Encoded {
   if (typeof v === 'bigint' || typeof v === 'number') {
     const ms = Number(v) * 1000;
     const date = new Date(ms);
-    return Number.isNaN(date.getTime())
-      ? { ok: false, reason: `not a time (${v})` }
-      : { ok: true, text: date.toISOString() };
+    return Number.isNaN(date.getTime()) ? new Invalid(`not a time (${v})`) : date.toISOString();
   }
-  const t = asText(v);
-  if ('reason' in t) return { ok: false, reason: t.reason };
-  const s = t.text.trim();
-  return DATE_TIME.test(s) ? { ok: true, text: s } : { ok: false, reason: 'not an ISO-8601 date/time' };
+  const s = asText(v);
+  if (typeof s !== 'string') return s;
+  const trimmed = s.trim();
+  return DATE_TIME.test(trimmed) ? trimmed : NOT_TIME;
 }
 
 function byteaValue(v: unknown): Encoded {
   const bytes = Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8');
   // In COPY text the bytea escape \x itself needs its backslash doubled.
-  return { ok: true, text: `\\\\x${bytes.toString('hex')}` };
+  return `\\\\x${bytes.toString('hex')}`;
 }
 
 /** A JSON array of numbers or strings (how SQLite apps keep lists) -> a PostgreSQL array literal. */
 function arrayValue(v: unknown): Encoded {
-  const t = asText(v);
-  if ('reason' in t) return { ok: false, reason: t.reason };
+  const s = asText(v);
+  if (typeof s !== 'string') return s;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(t.text);
+    parsed = JSON.parse(s);
   } catch {
-    return { ok: false, reason: 'not a JSON array' };
+    return NOT_ARRAY;
   }
-  if (!Array.isArray(parsed)) return { ok: false, reason: 'not a JSON array' };
+  if (!Array.isArray(parsed)) return NOT_ARRAY;
   const items = parsed.map((x) =>
     x === null ? 'NULL' : typeof x === 'number' ? String(x) : `"${String(x).replace(/["\\]/g, '\\$&')}"`,
   );
-  return { ok: true, text: escapeCopy(`{${items.join(',')}}`) };
+  return escapeCopy(`{${items.join(',')}}`);
 }
 
-function unescapeLength(escaped: string): string {
-  return escaped.replace(/\\(.)/g, '$1');
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+export type PlanValue = string | number | boolean | null;
+
+/**
+ * SQLite source: the plan's value map (source value as text -> target value; unlisted values unchanged) and
+ * its value for NULL, applied before the value is checked against the target type. Undefined when the plan
+ * has neither, so the hot path pays nothing.
+ */
+export function valueRules(
+  map: Record<string, PlanValue> | undefined,
+  whenNull: Exclude<PlanValue, null> | undefined,
+): ((v: unknown) => unknown) | undefined {
+  if (map === undefined && whenNull === undefined) return undefined;
+  const asValue = (v: PlanValue): unknown =>
+    v === null ? null : typeof v === 'boolean' ? (v ? 'true' : 'false') : typeof v === 'number' ? v : v;
+  return (v) => {
+    if (v === null) return whenNull === undefined ? null : asValue(whenNull);
+    if (map === undefined) return v;
+    const key = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    return Object.hasOwn(map, key) ? asValue(map[key]!) : v;
+  };
 }

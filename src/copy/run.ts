@@ -11,8 +11,8 @@ import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { type ChunkTarget, copyPostgresChunk, copySqliteChunk } from './chunk.js';
 import { copyColumnsOf } from './columns.js';
-import { loadOrder } from './order.js';
 import { readProgress, resetProgress } from './progress.js';
+import type { SqliteChunkSpec } from './sqlite-rows.js';
 
 export interface TableCopyReport {
   service: string;
@@ -58,9 +58,9 @@ export interface CopyOptions {
 }
 
 /**
- * Copies every owned table of one service into its migrated target, wave by wave in foreign-key order, tables of
- * a wave in parallel up to `jobs`. Cyclic foreign keys are dropped for the copy and added back, validated, at
- * the end (recorded in cleave.copy_dropped_constraints, so a killed copy restores them on its next run).
+ * Copies every owned table of one service into its migrated target, up to `jobs` tables at once, largest first.
+ * Foreign keys, keys and secondary indexes are dropped for the copy and added back, validated, at the end
+ * (recorded in cleave.copy_dropped_constraints, so a killed copy restores them on its next run).
  */
 export async function copyService(input: ServiceCopyInput, options: CopyOptions): Promise<TableCopyReport[]> {
   const control = await input.openTarget();
@@ -70,10 +70,9 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     const owned = input.tables.filter((t) => !options.only?.length || options.only.includes(t.id));
     const targetName = (t: Table) => targetNames(options.plan, t).table;
     const targetTables = input.target.tables.filter((t) => owned.some((o) => targetName(o) === t.name));
-    const order = loadOrder(input.target.tables);
-    // Parents are still loaded first (the order stays valid when keys are kept), but every foreign key and
-    // secondary index of the tables being filled is dropped for the load and rebuilt once at the end; so are
-    // the foreign keys of other tables that point at them, which also lets --fresh empty only these tables.
+    // Every foreign key and secondary index of the tables being filled is dropped for the load and rebuilt once
+    // at the end; so are the foreign keys of other tables that point at them, which also lets --fresh empty
+    // only these tables.
     await deferKeysAndIndexes(control, input, owned.map(targetName));
     if (options.fresh) {
       await resetProgress(
@@ -88,19 +87,20 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
       }
     }
 
-    for (const wave of order.waves) {
-      const tables = owned.filter((t) => wave.includes(targetName(t)));
-      let next = 0;
-      const worker = async () => {
-        while (next < tables.length) {
-          const table = tables[next++]!;
-          reports.push(await copyTable(table, input, options));
-        }
-      };
-      await Promise.all(
-        Array.from({ length: Math.max(1, Math.min(options.jobs ?? 2, tables.length)) }, worker),
-      );
-    }
+    // With every foreign key of these tables dropped for the load there is no order to keep between them: the
+    // largest start first, so the run does not end with one large table copying alone.
+    const queue = [...owned].sort((a, b) => sizeOf(b) - sizeOf(a));
+    const done = new Map<Table, TableCopyReport>();
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length) {
+        const table = queue[next++]!;
+        done.set(table, await copyTable(table, input, options));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs ?? 2, queue.length)) }, worker));
+    // Reported in the plan's order, whichever finished first.
+    for (const table of owned) reports.push(done.get(table)!);
     await restoreConstraints(control, input.service);
     await moveSequences(control, input);
   } finally {
@@ -108,6 +108,9 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
   }
   return reports;
 }
+
+/** Bytes in the source (rows when the size is unknown): what orders the tables of a copy. */
+const sizeOf = (t: Table) => t.bytes ?? t.rows ?? 0;
 
 async function copyTable(
   table: Table,
@@ -191,6 +194,18 @@ async function copyTable(
         .join(' AND ') || undefined;
     let after = progress?.lastKey ?? null;
     const limit = options.chunkRows ?? 50_000;
+    const sqliteSpec: SqliteChunkSpec = {
+      table: table.name,
+      key: key.columns,
+      columns: columns.map((c) => ({
+        name: c.name,
+        source: c.source ?? c.name,
+        type: c.type,
+        map: c.map,
+        whenNull: c.whenNull,
+      })),
+      filter,
+    };
     for (;;) {
       const chunk = sourceSession
         ? await copyPostgresChunk(
@@ -204,16 +219,7 @@ async function copyTable(
             limit,
             filter,
           )
-        : await copySqliteChunk(
-            options.source as SqliteDatabase,
-            table.name,
-            key.columns,
-            columns,
-            target,
-            after,
-            limit,
-            filter,
-          );
+        : await copySqliteChunk(options.source as SqliteDatabase, sqliteSpec, columns, target, after, limit);
       report.read += chunk.read;
       report.written += chunk.written;
       report.rejected += chunk.rejected;
@@ -228,6 +234,8 @@ async function copyTable(
       if (chunk.end) break;
       after = chunk.lastKey;
     }
+    // Its indexes and keys are built now, while other tables are still being copied.
+    await restoreConstraints(client, input.service, { schema: input.schema, table: names.table });
     report.durationMs = Date.now() - started;
     options.onEvent?.({ kind: 'table-done', report });
     return report;
@@ -299,15 +307,22 @@ async function deferKeysAndIndexes(
 }
 
 /**
- * Rebuilds what the copy deferred: indexes first (each built once over the loaded table), then the foreign keys,
- * NOT VALID (no long lock) and then VALIDATEd. Each rebuild commits with the removal of its record.
+ * Rebuilds what the copy deferred: indexes first (each built once over the loaded table), then the keys, then
+ * the foreign keys, NOT VALID (no long lock) and then VALIDATEd. Each rebuild commits with the removal of its
+ * record.
  */
-async function restoreConstraints(client: pg.ClientBase, service: string): Promise<void> {
+async function restoreConstraints(
+  client: pg.ClientBase,
+  service: string,
+  only?: { schema: string; table: string },
+): Promise<void> {
   const { rows } = await client.query<{ table_name: string; name: string; definition: string; kind: string }>(
-    // Indexes, then primary and unique keys, then the foreign keys that need them.
+    // Indexes, then primary and unique keys, then the foreign keys that need them. For one table (just
+    // loaded, while others still are), all but its foreign keys, which wait for the tables they join.
     `SELECT table_name, name, definition, kind FROM cleave.copy_dropped_constraints WHERE service = $1
+        AND ($2::text IS NULL OR (table_name = format('%I.%I', $2::text, $3::text) AND definition NOT LIKE 'FOREIGN KEY%'))
       ORDER BY kind DESC, definition LIKE 'FOREIGN KEY%', table_name, name`,
-    [service],
+    [service, only?.schema ?? null, only?.table ?? null],
   );
   for (const r of rows) {
     const foreign = /^FOREIGN KEY/.test(r.definition);

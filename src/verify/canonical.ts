@@ -15,7 +15,7 @@
  * - boolean t/f, uuid lower case, bytea hex: what PostgreSQL prints anyway.
  */
 import { isUtf8 } from 'node:buffer';
-import { encoderFor } from '../copy/encode.js';
+import { encoderFor, Invalid } from '../copy/encode.js';
 
 /** Session settings under which PostgreSQL's output of a value is its canonical text. */
 export const CANONICAL_SESSION = [
@@ -63,7 +63,7 @@ export function canonicalizerFor(type: string, options: { enum?: boolean } = {})
     (v) => {
       if (v === null || v === undefined) return null;
       const e = encode(v);
-      return e.ok ? finish(unescapeCopy(e.text)) : { reason: e.reason };
+      return e instanceof Invalid ? { reason: e.reason } : finish(unescapeCopy(e));
     };
   // Fast paths for the common values (each falls back to the full rule); the slow rules are the definition.
   if (t === 'smallint' || t === 'integer' || t === 'bigint') {
@@ -582,7 +582,7 @@ function arrayCanonicalizer(element: string): Canonicalizer {
   return (v) => {
     if (v === null || v === undefined) return null;
     const e = encode(v);
-    if (!e.ok) return { reason: e.reason };
+    if (e instanceof Invalid) return { reason: e.reason };
     const items = JSON.parse(Buffer.isBuffer(v) ? v.toString('utf8') : String(v)) as unknown[];
     return `{${items.map(item).join(',')}}`;
   };

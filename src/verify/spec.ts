@@ -20,8 +20,6 @@ export interface VerifyColumn {
   sourceSql: string;
   /** SQL on the target: the canonical value stored (decrypted with $1 when encrypted). */
   targetSql: string;
-  /** SQLite source: the copy's value rules, then the canonical text. */
-  prepare?: ((value: unknown) => unknown) | undefined;
   canonical: Canonicalizer | null;
   encrypted: boolean;
   /** The target type is an enum (its labels compare as text). */
@@ -105,7 +103,6 @@ export function tableSpec(input: {
       type,
       sourceSql: canonicalSql(c.selectExpression ?? quoted, type),
       targetSql,
-      prepare: c.prepare,
       canonical,
       encrypted: c.encrypted,
       enum: isEnum,

@@ -5,12 +5,10 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { valueRules } from '../copy/columns.js';
+import { type PlanValue, valueRules } from '../copy/encode.js';
 import { quoteIdent } from '../core/ident.js';
 import { type Canonicalizer, canonicalizerFor, rowText } from './canonical.js';
 import { HashSum, keyHash32 } from './hash.js';
-
-type PlanValue = string | number | boolean | null;
 
 /** Everything a scan needs, as plain data (it crosses into worker threads). */
 export interface SqliteScanJob {

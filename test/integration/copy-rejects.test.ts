@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { examples } from '../../examples/index.js';
 import { runGenerate } from '../../src/app/generate.js';
@@ -96,6 +97,68 @@ describe('copy rejects: never a silent loss', () => {
     const [s] = summary.summary;
     expect(s).toMatchObject({ read: 3, written: 2, rejected: 1 });
     expect(s.read).toBe(s.written + s.rejected);
+  });
+});
+
+describe('copy of text that may not be UTF-8', () => {
+  it('a real U+FFFD is copied, invalid UTF-8 and NUL bytes mid-chunk are rejected, every other row copied once', async () => {
+    const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
+    const source = join(dir, 'notes.sqlite');
+    const sqlite = new BetterSqlite3(source);
+    sqlite.exec(`create table notes (id integer primary key, body text not null);
+      insert into notes values
+        (1, 'plain'), (2, 'caf' || char(65533) || ' menu'), (3, 'tab' || char(9) || 'and' || char(10) || 'newline'),
+        (4, 'back\\slash'), (5, 'five'), (6, cast(x'6f6b96' as text)), (7, cast(x'610062' as text)),
+        (8, 'eight'), (9, char(65533)), (10, 'ten');`);
+    sqlite.close();
+    const target = await createTestDatabase('copy_utf8');
+    const project = await projectWithPlan(`sqlite:${source}`, {
+      plan: `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  app: { tables: [notes] }\n`,
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: project.plan });
+    // Chunks of 4: the invalid row is second in its chunk, a real U+FFFD is first in the last one.
+    const result = await runCli([
+      'copy',
+      '--create',
+      '--plan',
+      project.plan,
+      '--chunk-rows',
+      '4',
+      '--max-rejects',
+      '2',
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const rows = await target.db.query<{ id: string; body: string }>(
+      'select id, body from app.notes order by id',
+    );
+    expect(rows).toEqual([
+      { id: '1', body: 'plain' },
+      { id: '2', body: 'caf\uFFFD menu' },
+      { id: '3', body: 'tab\tand\nnewline' },
+      { id: '4', body: 'back\\slash' },
+      { id: '5', body: 'five' },
+      { id: '8', body: 'eight' },
+      { id: '9', body: '\uFFFD' },
+      { id: '10', body: 'ten' },
+    ]);
+    const rejects = await target.db.query(
+      'select key, column_name, value_excerpt, reason from cleave.copy_rejects order by id',
+    );
+    expect(rejects).toEqual([
+      { key: ['6'], column_name: 'body', value_excerpt: 'ok\\x96', reason: 'invalid UTF-8' },
+      {
+        key: ['7'],
+        column_name: 'body',
+        value_excerpt: 'a\\x00b',
+        reason: 'NUL byte in text (PostgreSQL text cannot hold it)',
+      },
+    ]);
+    const [progress] = await target.db.query(
+      'select rows_read, rows_written, rows_rejected, done from cleave.copy_progress',
+    );
+    expect(progress).toEqual({ rows_read: '10', rows_written: '8', rows_rejected: '2', done: true });
   });
 });
 

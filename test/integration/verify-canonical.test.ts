@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { describe, expect, it } from 'vitest';
-import { encoderFor } from '../../src/copy/encode.js';
+import { encoderFor, Invalid } from '../../src/copy/encode.js';
 import {
   CANONICAL_SESSION,
   canonicalizerFor,
@@ -123,8 +123,8 @@ describe('canonical row encoding: PostgreSQL SQL and JavaScript agree', () => {
         const encode = encoderFor({ name: 'x', type });
         const lines = values.map((v, i) => {
           const e = encode(v);
-          if (!e.ok) throw new Error(`${type} ${String(v)}: ${e.reason}`);
-          return `${i}\t${e.text}\n`;
+          if (e instanceof Invalid) throw new Error(`${type} ${String(v)}: ${e.reason}`);
+          return `${i}\t${e}\n`;
         });
         await new Promise<void>((resolve, reject) => {
           const stream = client.query(copyFrom('COPY v (i, x) FROM STDIN'));

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { encoderFor, escapeCopy } from '../../src/copy/encode.js';
 
-const enc = (type: string, value: unknown) => encoderFor({ name: 'c', type })(value);
+const enc = (type: string, value: unknown) => {
+  const encoded = encoderFor({ name: 'c', type })(value);
+  return typeof encoded === 'string' ? { ok: true, text: encoded } : { ok: false, reason: encoded.reason };
+};
 
 describe('COPY encoding of SQLite values', () => {
   it('escapes the COPY text specials', () => {
