@@ -267,6 +267,7 @@ async function copyTable(
         whenNull: c.whenNull,
       })),
       filter,
+      rowidOrder: table.hasRowid && !isRowid(table, key.columns),
     };
     for (;;) {
       const chunk = sourceSession
@@ -315,6 +316,18 @@ async function copyTable(
     await client.end().catch(() => {});
     await sourceSession?.end().catch(() => {});
   }
+}
+
+/** SQLite: the key is the rowid itself (`rowid`, or an INTEGER PRIMARY KEY, which is its alias). */
+function isRowid(table: Table, key: string[]): boolean {
+  if (key.length !== 1) return false;
+  if (key[0] === 'rowid') return true;
+  const column = table.columns.find((c) => c.name === key[0]);
+  return (
+    table.primaryKey?.columns.length === 1 &&
+    table.primaryKey.columns[0] === key[0] &&
+    column?.type.toUpperCase() === 'INTEGER'
+  );
 }
 
 /** PostgreSQL source: the same rules as SQL around the column's SELECT expression. */
