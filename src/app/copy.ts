@@ -126,7 +126,8 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
         },
       });
     }
-    const jobs = options.jobs ?? Math.max(1, Math.min(4, source instanceof PostgresDatabase ? 3 : 2));
+    // Three: while one table's indexes are built, two others keep the source read and the target loaded.
+    const jobs = options.jobs ?? 3;
     const slots = new TableSlots(jobs);
     const copied = await Promise.allSettled(
       ready.map(({ input }) =>
