@@ -68,7 +68,7 @@ export async function benchSqliteCopy(
   const cli = builtCli();
   execFileSync(process.execPath, [cli, 'generate', '--plan', plan], { stdio: 'ignore' });
   execFileSync(process.execPath, [cli, 'migrate', 'up', '--plan', plan], { stdio: 'ignore' });
-  const c = timed(process.execPath, [cli, 'copy', '--plan', plan, '--jobs', '2']);
+  const c = timed(process.execPath, [cli, 'copy', '--plan', plan, '--jobs', '3']);
   results.push({ name: 'cleave copy', rows, ...c });
 
   // sqlite3 -csv | psql \copy, table by table, into a second database migrated the same way.

@@ -2,7 +2,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { introspect } from '../catalog/introspect.js';
 import { readRejects } from '../copy/progress.js';
-import { type CopyEvent, copyService, type TableCopyReport } from '../copy/run.js';
+import {
+  type CopyEvent,
+  copyService,
+  type ServiceCopyInput,
+  type TableCopyReport,
+  TableSlots,
+} from '../copy/run.js';
 import { CleaveError } from '../core/errors.js';
 import { connect } from '../db/connect.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
@@ -80,7 +86,9 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
       migrationsDir: options.migrationsDir,
       create: options.create ?? false,
     });
-    const reports: TableCopyReport[] = [];
+    // Each service is made ready in turn (migrated, checked, its target read); then they are copied at the same
+    // time, sharing `jobs`, so that one service's last indexes and foreign keys are built while another copies.
+    const ready: { input: ServiceCopyInput }[] = [];
     for (const target of targets) {
       // Timestamps without a zone (SQLite's usual text) are read as UTC, whatever the server's TimeZone.
       const openTarget = async () => {
@@ -110,30 +118,40 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
         await db.close();
       }
       const service = ownership.services.find((s) => s.name === target.service)!;
-      reports.push(
-        ...(await copyService(
-          {
-            service: target.service,
-            schema: target.schema,
-            tables: service.tables,
-            target: targetCatalog,
-            openTarget,
-          },
-          {
-            catalog,
-            plan,
-            source,
-            openSource,
-            chunkRows: options.chunkRows,
-            jobs: options.jobs ?? Math.max(1, Math.min(4, source instanceof PostgresDatabase ? 3 : 2)),
-            fresh: options.fresh,
-            only: options.tables,
-            env: options.env,
-            onEvent: options.onEvent,
-          },
-        )),
-      );
+      ready.push({
+        input: {
+          service: target.service,
+          schema: target.schema,
+          tables: service.tables,
+          target: targetCatalog,
+          openTarget,
+        },
+      });
     }
+    // Three: while one table's indexes are built, two others keep the source read and the target loaded.
+    const jobs = options.jobs ?? 3;
+    const slots = new TableSlots(jobs);
+    const copied = await Promise.allSettled(
+      ready.map(({ input }) =>
+        copyService(input, {
+          catalog,
+          plan,
+          source,
+          openSource,
+          chunkRows: options.chunkRows,
+          jobs,
+          slots,
+          fresh: options.fresh,
+          only: options.tables,
+          env: options.env,
+          onEvent: options.onEvent,
+        }),
+      ),
+    );
+    // Every service has stopped before the source is closed; the first failure is the error.
+    const failed = copied.find((c) => c.status === 'rejected');
+    if (failed) throw failed.reason;
+    const reports: TableCopyReport[] = copied.flatMap((c) => (c.status === 'fulfilled' ? c.value : []));
 
     const rejectsFile = options.rejectsFile ?? join(planFile.dir, 'copy-rejects.jsonl');
     const rejected = reports.reduce((n, r) => n + r.rejected, 0);

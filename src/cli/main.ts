@@ -137,7 +137,7 @@ export function program(): Command {
     .option('--create', 'run `migrate up` first')
     .option('--max-rejects <n>', 'rows that may be rejected before the copy counts as failed', parseCount0, 0)
     .option('--chunk-rows <n>', 'rows per chunk (one transaction and checkpoint each)', parseCount, 50_000)
-    .option('--jobs <n>', 'tables copied at once', parseCount)
+    .option('--jobs <n>', 'tables copied at once (default 3)', parseCount)
     .option(
       '--rejects <file>',
       'JSON-lines file of rejected rows (default: copy-rejects.jsonl beside the plan)',

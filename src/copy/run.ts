@@ -50,6 +50,8 @@ export interface CopyOptions {
   chunkRows?: number;
   /** Tables copied at once (each takes one source and one target session). */
   jobs?: number;
+  /** Shared by services copied at the same time: `jobs` then counts the tables copying across all of them. */
+  slots?: TableSlots;
   fresh?: boolean;
   /** Only these tables (ids). */
   only?: string[] | undefined;
@@ -90,15 +92,22 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     // With every foreign key of these tables dropped for the load there is no order to keep between them: the
     // largest start first, so the run does not end with one large table copying alone.
     const queue = [...owned].sort((a, b) => sizeOf(b) - sizeOf(a));
+    const jobs = Math.max(1, Math.min(options.jobs ?? 2, queue.length));
+    const slots = options.slots ?? new TableSlots(jobs);
     const done = new Map<Table, TableCopyReport>();
     let next = 0;
     const worker = async () => {
       while (next < queue.length) {
         const table = queue[next++]!;
-        done.set(table, await copyTable(table, input, options));
+        await slots.acquire(sizeOf(table));
+        try {
+          done.set(table, await copyTable(table, input, options));
+        } finally {
+          slots.release();
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs ?? 2, queue.length)) }, worker));
+    await Promise.all(Array.from({ length: jobs }, worker));
     // Reported in the plan's order, whichever finished first.
     for (const table of owned) reports.push(done.get(table)!);
     await restoreConstraints(control, input.service);
@@ -107,6 +116,36 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     await control.end().catch(() => {});
   }
   return reports;
+}
+
+/**
+ * At most `size` tables copying at once, across the services that share it; a slot that frees up goes to the
+ * largest table waiting for one.
+ */
+export class TableSlots {
+  private free: number;
+  private readonly waiting: { size: number; go: () => void }[] = [];
+
+  constructor(size: number) {
+    this.free = Math.max(1, size);
+  }
+
+  async acquire(size: number): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((go) => {
+      this.waiting.push({ size, go });
+      this.waiting.sort((a, b) => b.size - a.size);
+    });
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next.go();
+    else this.free++;
+  }
 }
 
 /** Bytes in the source (rows when the size is unknown): what orders the tables of a copy. */
@@ -205,6 +244,7 @@ async function copyTable(
         whenNull: c.whenNull,
       })),
       filter,
+      rowidOrder: table.hasRowid && !isRowid(table, key.columns),
     };
     for (;;) {
       const chunk = sourceSession
@@ -253,6 +293,18 @@ async function copyTable(
     await client.end().catch(() => {});
     await sourceSession?.end().catch(() => {});
   }
+}
+
+/** SQLite: the key is the rowid itself (`rowid`, or an INTEGER PRIMARY KEY, which is its alias). */
+function isRowid(table: Table, key: string[]): boolean {
+  if (key.length !== 1) return false;
+  if (key[0] === 'rowid') return true;
+  const column = table.columns.find((c) => c.name === key[0]);
+  return (
+    table.primaryKey?.columns.length === 1 &&
+    table.primaryKey.columns[0] === key[0] &&
+    column?.type.toUpperCase() === 'INTEGER'
+  );
 }
 
 /**

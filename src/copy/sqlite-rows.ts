@@ -22,6 +22,11 @@ export interface SqliteChunkSpec {
   key: string[];
   columns: SqliteColumnSpec[];
   filter?: string | undefined;
+  /**
+   * Read each chunk's rows in rowid order: for a rowid table whose copy key is not the rowid itself, where key
+   * order costs an index lookup per row.
+   */
+  rowidOrder?: boolean;
 }
 
 export interface Reject {
@@ -62,18 +67,57 @@ export function* sqliteChunkText(
   const bytes = names.map(
     (name) => `CASE WHEN typeof(${name}) = 'text' THEN CAST(${name} AS BLOB) ELSE ${name} END`,
   );
-  const open = (raw: boolean, from: unknown[] | null, rows: number) => {
-    const conditions = [
-      from === null ? null : afterKey(key, () => '?'),
-      spec.filter ? `(${spec.filter})` : null,
-    ];
+  const table = quoteIdent(spec.table);
+  const keys = keyList(key);
+  const filter = spec.filter ? `(${spec.filter})` : null;
+  const whereOf = (...conditions: (string | null)[]) => {
     const where = conditions.filter((c) => c !== null).join(' AND ');
-    const sql = `SELECT ${keyList(key)}, ${(raw ? bytes : names).join(', ')} FROM ${quoteIdent(spec.table)} ${where ? `WHERE ${where}` : ''} ORDER BY ${keyList(key)} LIMIT ?`;
+    return where ? `WHERE ${where}` : '';
+  };
+  const single = (sql: string, params: unknown[]) =>
+    (db
+      .prepare(sql)
+      .raw(true)
+      .safeIntegers(true)
+      .get(...params) as unknown[] | undefined) ?? null;
+  const afterCondition = after === null ? null : afterKey(key, () => '?');
+  // Rowid order: the chunk is still the next `limit` keys after `after`, but its rows are read by ascending rowid
+  // (the table's own order) instead of one index lookup per row in key order. The chunk ends at its greatest
+  // key, `hi`; none when fewer than `limit` rows are left.
+  const hi = spec.rowidOrder
+    ? single(
+        `SELECT ${keys} FROM ${table} ${whereOf(afterCondition, filter)} ORDER BY ${keys} LIMIT 1 OFFSET ${limit - 1}`,
+        after ?? [],
+      )
+    : null;
+  const chunkRowids = `SELECT rowid FROM ${table} ${whereOf(
+    afterCondition,
+    hi === null
+      ? null
+      : key.length === 1
+        ? `${keys} <= ?`
+        : `(${keys}) <= (${key.map(() => '?').join(', ')})`,
+    filter,
+  )}`;
+  /** Rows from `from` on: a key (key order), a rowid (rowid order) or null (the chunk's start). */
+  const open = (raw: boolean, from: unknown[] | bigint | null, rows: number) => {
+    const values = (raw ? bytes : names).join(', ');
+    if (spec.rowidOrder) {
+      const sql = `SELECT rowid, ${keys}, ${values} FROM ${table} WHERE rowid IN (${chunkRowids})${from === null ? '' : ' AND rowid >= ?'} ORDER BY rowid`;
+      const params = [...(after ?? []), ...(hi ?? []), ...(from === null ? [] : [from])];
+      return db
+        .prepare(sql)
+        .raw(true)
+        .safeIntegers(true)
+        .iterate(...params) as IterableIterator<unknown[]>;
+    }
+    const keyFrom = from as unknown[] | null;
+    const sql = `SELECT ${keys}, ${values} FROM ${table} ${whereOf(keyFrom === null ? null : afterKey(key, () => '?'), filter)} ORDER BY ${keys} LIMIT ?`;
     return db
       .prepare(sql)
       .raw(true)
       .safeIntegers(true)
-      .iterate(...(from ?? []), rows) as IterableIterator<unknown[]>;
+      .iterate(...(keyFrom ?? []), rows) as IterableIterator<unknown[]>;
   };
   const encoders = columns.map((c) => encoderFor({ name: c.name, type: c.type }));
   const prepares = columns.map((c) => valueRules(c.map, c.whenNull));
@@ -83,7 +127,10 @@ export function* sqliteChunkText(
   let read = 0;
   let lastRow: unknown[] | null = null;
   let raw = false;
-  let rows = open(false, after, limit);
+  // Rowid order puts each row's rowid first.
+  const o = spec.rowidOrder ? 1 : 0;
+  const keyOf = (row: unknown[]) => row.slice(o, o + k);
+  let rows = open(false, spec.rowidOrder ? null : after, limit);
   try {
     for (;;) {
       let batch = '';
@@ -91,14 +138,26 @@ export function* sqliteChunkText(
         const next = rows.next();
         if (next.done) {
           if (batch) yield batch;
-          return { read, rejects, lastKey: lastRow === null ? null : lastRow.slice(0, k), end: read < limit };
+          if (!spec.rowidOrder)
+            return { read, rejects, lastKey: lastRow === null ? null : keyOf(lastRow), end: read < limit };
+          // The last chunk ends at the greatest key it read.
+          const greatest = key.map((c) => `${keyList([c])} DESC`).join(', ');
+          const lastKey =
+            hi ??
+            (read === 0
+              ? null
+              : single(
+                  `SELECT ${keys} FROM ${table} ${whereOf(afterCondition, filter)} ORDER BY ${greatest} LIMIT 1`,
+                  after ?? [],
+                ));
+          return { read, rejects, lastKey, end: hi === null };
         }
         const row = next.value;
         let line = '';
         let rejected: Reject | null = null;
         let suspect = false;
         for (let i = 0; i < width; i++) {
-          let value = row[k + i];
+          let value = row[o + k + i];
           if (!raw && typeof value === 'string' && value.includes('\uFFFD')) {
             suspect = true;
             break;
@@ -112,7 +171,7 @@ export function* sqliteChunkText(
           const encoded = encoders[i]!(value);
           if (typeof encoded !== 'string') {
             rejected = {
-              key: keyToJson(row.slice(0, k)),
+              key: keyToJson(keyOf(row)),
               column: columns[i]!.source,
               value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
               reason: encoded.reason,
@@ -125,7 +184,9 @@ export function* sqliteChunkText(
           // Read this row and the rest of the chunk again, with text as raw bytes.
           rows.return?.();
           raw = true;
-          rows = open(true, lastRow === null ? after : lastRow.slice(0, k), limit - read);
+          rows = spec.rowidOrder
+            ? open(true, row[0] as bigint, 0)
+            : open(true, lastRow === null ? after : keyOf(lastRow), limit - read);
           n--;
           continue;
         }

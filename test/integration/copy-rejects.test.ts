@@ -101,65 +101,98 @@ describe('copy rejects: never a silent loss', () => {
 });
 
 describe('copy of text that may not be UTF-8', () => {
-  it('a real U+FFFD is copied, invalid UTF-8 and NUL bytes mid-chunk are rejected, every other row copied once', async () => {
-    const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
-    const source = join(dir, 'notes.sqlite');
-    const sqlite = new BetterSqlite3(source);
-    sqlite.exec(`create table notes (id integer primary key, body text not null);
-      insert into notes values
-        (1, 'plain'), (2, 'caf' || char(65533) || ' menu'), (3, 'tab' || char(9) || 'and' || char(10) || 'newline'),
-        (4, 'back\\slash'), (5, 'five'), (6, cast(x'6f6b96' as text)), (7, cast(x'610062' as text)),
-        (8, 'eight'), (9, char(65533)), (10, 'ten');`);
-    sqlite.close();
-    const target = await createTestDatabase('copy_utf8');
-    const project = await projectWithPlan(`sqlite:${source}`, {
-      plan: `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  app: { tables: [notes] }\n`,
-      targetUrl: target.url,
-    });
-    await runGenerate({ planPath: project.plan });
-    // Chunks of 4: the invalid row is second in its chunk, a real U+FFFD is first in the last one.
-    const result = await runCli([
-      'copy',
-      '--create',
-      '--plan',
-      project.plan,
-      '--chunk-rows',
-      '4',
-      '--max-rejects',
-      '2',
-      '--json',
-    ]);
-    expect(result.code, result.stderr).toBe(0);
-    const rows = await target.db.query<{ id: string; body: string }>(
-      'select id, body from app.notes order by id',
-    );
-    expect(rows).toEqual([
-      { id: '1', body: 'plain' },
-      { id: '2', body: 'caf\uFFFD menu' },
-      { id: '3', body: 'tab\tand\nnewline' },
-      { id: '4', body: 'back\\slash' },
-      { id: '5', body: 'five' },
-      { id: '8', body: 'eight' },
-      { id: '9', body: '\uFFFD' },
-      { id: '10', body: 'ten' },
-    ]);
-    const rejects = await target.db.query(
-      'select key, column_name, value_excerpt, reason from cleave.copy_rejects order by id',
-    );
-    expect(rejects).toEqual([
-      { key: ['6'], column_name: 'body', value_excerpt: 'ok\\x96', reason: 'invalid UTF-8' },
-      {
-        key: ['7'],
-        column_name: 'body',
-        value_excerpt: 'a\\x00b',
-        reason: 'NUL byte in text (PostgreSQL text cannot hold it)',
-      },
-    ]);
-    const [progress] = await target.db.query(
-      'select rows_read, rows_written, rows_rejected, done from cleave.copy_progress',
-    );
-    expect(progress).toEqual({ rows_read: '10', rows_written: '8', rows_rejected: '2', done: true });
-  });
+  const BODIES = [
+    `'plain'`,
+    `'caf' || char(65533) || ' menu'`,
+    `'tab' || char(9) || 'and' || char(10) || 'newline'`,
+    `'back\\slash'`,
+    `'five'`,
+    `cast(x'6f6b96' as text)`,
+    `cast(x'610062' as text)`,
+    `'eight'`,
+    `char(65533)`,
+    `'ten'`,
+  ];
+  it.each([
+    {
+      keyed: 'an INTEGER PRIMARY KEY, read in key order',
+      type: 'integer',
+      id: (n: number) => String(n),
+      order: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    },
+    // Inserted out of key order: each chunk (the next keys) is read in rowid order.
+    {
+      keyed: 'a text primary key, read in rowid order',
+      type: 'text',
+      id: (n: number) => `k${String(n).padStart(2, '0')}`,
+      order: [10, 3, 7, 1, 9, 2, 6, 4, 8, 5],
+    },
+  ])(
+    '$keyed: a real U+FFFD is copied, invalid UTF-8 and NUL bytes mid-chunk are rejected, every other row copied once',
+    async ({ type, id, order }) => {
+      const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
+      const source = join(dir, 'notes.sqlite');
+      const sqlite = new BetterSqlite3(source);
+      const literal = (n: number) => (type === 'integer' ? String(n) : `'${id(n)}'`);
+      sqlite.exec(`create table notes (id ${type} primary key, body text not null);
+      insert into notes values ${order.map((n) => `(${literal(n)}, ${BODIES[n - 1]})`).join(', ')};`);
+      sqlite.close();
+      const target = await createTestDatabase('copy_utf8');
+      const project = await projectWithPlan(`sqlite:${source}`, {
+        plan: `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  app: { tables: [notes] }\n`,
+        targetUrl: target.url,
+      });
+      await runGenerate({ planPath: project.plan });
+      // Chunks of 4: the invalid rows are in the middle chunk, a real U+FFFD starts the last one.
+      const result = await runCli([
+        'copy',
+        '--create',
+        '--plan',
+        project.plan,
+        '--chunk-rows',
+        '4',
+        '--max-rejects',
+        '2',
+        '--json',
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const rows = await target.db.query<{ id: string; body: string }>(
+        'select id::text as id, body from app.notes order by notes.id',
+      );
+      expect(rows).toEqual([
+        { id: id(1), body: 'plain' },
+        { id: id(2), body: 'caf\uFFFD menu' },
+        { id: id(3), body: 'tab\tand\nnewline' },
+        { id: id(4), body: 'back\\slash' },
+        { id: id(5), body: 'five' },
+        { id: id(8), body: 'eight' },
+        { id: id(9), body: '\uFFFD' },
+        { id: id(10), body: 'ten' },
+      ]);
+      const rejects = await target.db.query(
+        'select key, column_name, value_excerpt, reason from cleave.copy_rejects order by key::text',
+      );
+      expect(rejects).toEqual([
+        { key: [id(6)], column_name: 'body', value_excerpt: 'ok\\x96', reason: 'invalid UTF-8' },
+        {
+          key: [id(7)],
+          column_name: 'body',
+          value_excerpt: 'a\\x00b',
+          reason: 'NUL byte in text (PostgreSQL text cannot hold it)',
+        },
+      ]);
+      const [progress] = await target.db.query(
+        'select last_key, rows_read, rows_written, rows_rejected, done from cleave.copy_progress',
+      );
+      expect(progress).toEqual({
+        last_key: [id(10)],
+        rows_read: '10',
+        rows_written: '8',
+        rows_rejected: '2',
+        done: true,
+      });
+    },
+  );
 });
 
 describe('copy with an encrypted column', () => {
