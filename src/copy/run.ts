@@ -97,17 +97,26 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     const done = new Map<Table, TableCopyReport>();
     let next = 0;
     const worker = async () => {
-      while (next < queue.length) {
+      while (next < queue.length && !slots.stopped) {
         const table = queue[next++]!;
         await slots.acquire(sizeOf(table));
         try {
-          done.set(table, await copyTable(table, input, options));
+          if (!slots.stopped) done.set(table, await copyTable(table, input, options));
+        } catch (error) {
+          slots.stopped = true;
+          throw error;
         } finally {
           slots.release();
         }
       }
     };
-    await Promise.all(Array.from({ length: jobs }, worker));
+    // After a failure (in any service sharing the slots) no table is started, and the error is raised once the
+    // tables being copied have stopped (the source stays open until then).
+    const settled = await Promise.allSettled(Array.from({ length: jobs }, worker));
+    const failure = settled.find((s) => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    // Another service failed: leave the keys and indexes recorded as dropped; a resumed copy rebuilds them.
+    if (slots.stopped) return [...done.values()];
     // Reported in the plan's order, whichever finished first.
     for (const table of owned) reports.push(done.get(table)!);
     await restoreConstraints(control, input.service);
@@ -124,6 +133,8 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
  */
 export class TableSlots {
   private free: number;
+  /** Set when a table failed: no more tables are started. */
+  stopped = false;
   private readonly waiting: { size: number; go: () => void }[] = [];
 
   constructor(size: number) {
