@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { quoteIdent } from '../core/ident.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { rowSql } from './canonical.js';
-import { hashSql, keyHash32 } from './hash.js';
+import { hashSql } from './hash.js';
 import { integerKey, type TableSpec } from './spec.js';
 import { SqliteRows, type SqliteScanJob, scanInWorkers, workersCanLoad } from './sqlite-scan.js';
 
@@ -45,14 +45,6 @@ export interface Side {
 
 const bucketRange = (b: Extract<Bucketing, { kind: 'range' }>, bucket: number): [bigint | null, bigint] =>
   bucket < 0 ? [null, b.min] : [b.min + BigInt(bucket) * b.width, b.min + BigInt(bucket + 1) * b.width];
-
-export function bucketOfKey(b: Bucketing, keyText: string, first: string | null): number {
-  if (b.kind === 'one') return 0;
-  if (b.kind === 'hash') return keyHash32(keyText) & b.mask;
-  if (first === null || !/^-?\d+$/.test(first)) return -1;
-  const k = BigInt(first);
-  return k < b.min ? -1 : Number((k - b.min) / b.width);
-}
 
 /** PostgreSQL, source or target: everything is computed by the server; only aggregates and differing rows move. */
 export class PostgresSide implements Side {
@@ -266,7 +258,7 @@ export class SqliteSide implements Side {
     for (const where of scans) {
       for (const raw of reader.iterate(where)) {
         const r = reader.row(raw);
-        if (!wanted.has(bucketOfKey(b, r.keyText, r.first))) continue;
+        if (!wanted.has(r.bucket)) continue;
         push(out, r.keyText, r.rejected ? { text: r.text, rejected: r.rejected } : { text: r.text });
       }
     }

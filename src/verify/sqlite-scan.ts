@@ -37,23 +37,15 @@ export interface ScannedRow {
   keyText: string;
   text: string;
   rejected: string | undefined;
-  first: string | null;
+  bucket: number;
 }
 
-export function bucketOf(b: ScanBucketing, keyText: string, first: string | null): number {
-  if (b.kind === 'one') return 0;
-  if (b.kind === 'hash') return keyHash32(keyText) & b.mask;
-  if (first === null) return -1;
-  const k = Number(first);
-  // Exact in doubles below 2^53; larger keys (and anything that is not an integer) take BigInt.
-  if (Number.isSafeInteger(k) && Math.abs(Number(b.min)) < 2 ** 52 && Number(b.width) < 2 ** 52) {
-    const min = Number(b.min);
-    return k < min ? -1 : Math.floor((k - min) / Number(b.width));
-  }
-  if (!/^-?\d+$/.test(first)) return -1;
-  const big = BigInt(first);
+/** A range bucket in BigInt arithmetic: keys beyond 2^53, and values that are not integers (bucket -1). */
+function rangeBucket(b: Extract<ScanBucketing, { kind: 'range' }>, first: string | null): number {
+  if (first === null || !/^-?\d+$/.test(first)) return -1;
+  const k = BigInt(first);
   const min = BigInt(b.min);
-  return big < min ? -1 : Number((big - min) / BigInt(b.width));
+  return k < min ? -1 : Number((k - min) / BigInt(b.width));
 }
 
 /** Reads and canonicalises rows of one table. */
@@ -157,7 +149,7 @@ export class SqliteRows {
       if (Number.isSafeInteger(k))
         return k < this.range.min ? -1 : Math.floor((k - this.range.min) / this.range.width);
     }
-    return bucketOf(b, '', first);
+    return rangeBucket(b, first);
   }
 
   row(row: unknown[]): ScannedRow {
@@ -167,7 +159,7 @@ export class SqliteRows {
       keyText: this.keyText(),
       text: rejected ? `${text} rejected: ${rejected}` : text,
       rejected,
-      first: this.fields[this.job.key[0]!] ?? null,
+      bucket: this.bucket(),
     };
   }
 
