@@ -42,6 +42,8 @@ export interface CopyAppResult {
   tables: TableCopyReport[];
   rejectsFile: string | null;
   rejected: number;
+  /** Values the plan's `repair` changed (copied, and listed in the reject file with kind "repaired"). */
+  repaired: number;
   secrets: string[];
 }
 
@@ -155,7 +157,7 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
 
     const rejectsFile = options.rejectsFile ?? join(planFile.dir, 'copy-rejects.jsonl');
     const rejected = reports.reduce((n, r) => n + r.rejected, 0);
-    await writeRejects(targets, rejectsFile);
+    const repaired = await writeRejects(targets, rejectsFile);
     if (rejected > (options.maxRejects ?? 0)) {
       throw new CleaveError(
         'COPY_REJECTS',
@@ -165,7 +167,13 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
         },
       );
     }
-    return { tables: reports, rejectsFile: rejected > 0 ? rejectsFile : null, rejected, secrets };
+    return {
+      tables: reports,
+      rejectsFile: rejected + repaired > 0 ? rejectsFile : null,
+      rejected,
+      repaired,
+      secrets,
+    };
   } finally {
     await source.close();
   }
@@ -207,18 +215,22 @@ async function guardRestart(
 async function writeRejects(
   targets: { connectionString: string; display: string; service: string }[],
   file: string,
-): Promise<void> {
+): Promise<number> {
   const lines: string[] = [];
+  let repaired = 0;
   for (const t of targets) {
     const client = await openSession(t.connectionString, t.display);
     try {
-      for (const r of await readRejects(client, t.service))
+      for (const r of await readRejects(client, t.service)) {
+        if (r.kind === 'repaired') repaired++;
         lines.push(JSON.stringify({ service: t.service, ...r }));
+      }
     } finally {
       await client.end();
     }
   }
-  if (lines.length === 0) return;
+  if (lines.length === 0) return 0;
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${lines.join('\n')}\n`);
+  return repaired;
 }

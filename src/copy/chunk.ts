@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { quoteIdent } from '../core/ident.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import type { PlanValue } from './encode.js';
+import type { PlanValue, Repair } from './encode.js';
 import { afterKeyLiteral, keyList, keyToJson } from './keyset.js';
 import { advanceProgress, insertRejects } from './progress.js';
 import {
@@ -28,6 +28,8 @@ export interface CopyColumn {
   /** SQLite source: the plan's value map and NULL replacement, applied before the value is checked. */
   map?: Record<string, PlanValue> | undefined;
   whenNull?: Exclude<PlanValue, null> | undefined;
+  /** SQLite source: the plan's explicit repairs of values that would be rejected. */
+  repair?: Repair | undefined;
 }
 
 export interface ChunkTarget {
@@ -82,7 +84,8 @@ async function inTransaction(
       copyInto = `cleave_stage (${columnList(columns)})`;
     }
     const filled = await fill(`COPY ${copyInto} FROM STDIN`);
-    let written = filled.read - filled.rejects.length;
+    const rejected = filled.rejects.filter((r) => r.kind !== 'repaired').length;
+    let written = filled.read - rejected;
     if (staged) {
       const select = columns
         .map((c) => (c.encrypted ? `public.pgp_sym_encrypt(${quoteIdent(c.name)}, $1)` : quoteIdent(c.name)))
@@ -101,14 +104,14 @@ async function inTransaction(
       lastKey: filled.lastKey === null ? null : keyToJson(filled.lastKey),
       read: filled.read,
       written,
-      rejected: filled.rejects.length,
+      rejected,
       done: filled.end,
     });
     await t.client.query('COMMIT');
     return {
       read: filled.read,
       written,
-      rejected: filled.rejects.length,
+      rejected,
       lastKey: filled.lastKey,
       end: filled.end,
     };

@@ -34,6 +34,7 @@ export function copyColumnsOf(table: Table, targetTable: Table, plan: Plan): Cop
         ),
         map: spec?.map,
         whenNull: spec?.whenNull,
+        repair: spec?.repair,
       };
     });
 }

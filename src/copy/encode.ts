@@ -239,3 +239,34 @@ export function valueRules(
     return Object.hasOwn(map, key) ? asValue(map[key]!) : v;
   };
 }
+
+/** The plan's explicit repairs for a column (`tables.<t>.columns.<c>.repair`). */
+export interface Repair {
+  invalidUtf8?: 'replace' | undefined;
+  nul?: 'remove' | undefined;
+}
+
+const lenient = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * A value the encoder refused, repaired as the plan allows: invalid UTF-8 decoded with U+FFFD for each bad
+ * sequence (WHATWG decoding), NUL characters removed. Null when no allowed repair applies; `how` says what was done.
+ */
+export function repairValue(value: unknown, repair: Repair): { value: string; how: string } | null {
+  let text: string;
+  const done: string[] = [];
+  if (Buffer.isBuffer(value)) {
+    if (!isUtf8(value)) {
+      if (repair.invalidUtf8 !== 'replace') return null;
+      done.push('invalid UTF-8 replaced by U+FFFD');
+    }
+    text = lenient.decode(value);
+  } else if (typeof value === 'string') text = value;
+  else return null;
+  if (text.includes('\u0000')) {
+    if (repair.nul !== 'remove') return null;
+    text = text.replaceAll('\u0000', '');
+    done.push('NUL removed');
+  }
+  return done.length > 0 ? { value: text, how: done.join(', ') } : null;
+}

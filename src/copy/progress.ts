@@ -60,18 +60,30 @@ export async function insertRejects(
   client: pg.ClientBase,
   service: string,
   table: string,
-  rejects: { key: string; column: string | null; value: string | null; reason: string }[],
+  rejects: {
+    key: string;
+    column: string | null;
+    value: string | null;
+    reason: string;
+    kind?: 'rejected' | 'repaired' | undefined;
+  }[],
 ): Promise<void> {
   if (rejects.length === 0) return;
   await client.query(
-    `INSERT INTO cleave.copy_rejects (service, source_table, key, column_name, value_excerpt, reason)
-     SELECT $1, $2, r.key::jsonb, r.column_name, r.value_excerpt, r.reason
-       FROM jsonb_to_recordset($3::jsonb) AS r(key text, column_name text, value_excerpt text, reason text)`,
+    `INSERT INTO cleave.copy_rejects (service, source_table, key, column_name, value_excerpt, reason, kind)
+     SELECT $1, $2, r.key::jsonb, r.column_name, r.value_excerpt, r.reason, r.kind
+       FROM jsonb_to_recordset($3::jsonb) AS r(key text, column_name text, value_excerpt text, reason text, kind text)`,
     [
       service,
       table,
       JSON.stringify(
-        rejects.map((r) => ({ key: r.key, column_name: r.column, value_excerpt: r.value, reason: r.reason })),
+        rejects.map((r) => ({
+          key: r.key,
+          column_name: r.column,
+          value_excerpt: r.value,
+          reason: r.reason,
+          kind: r.kind ?? 'rejected',
+        })),
       ),
     ],
   );
@@ -80,17 +92,28 @@ export async function insertRejects(
 export async function readRejects(
   client: pg.ClientBase,
   service: string,
-): Promise<{ table: string; key: unknown; column: string | null; value: string | null; reason: string }[]> {
+): Promise<
+  {
+    table: string;
+    key: unknown;
+    column: string | null;
+    value: string | null;
+    reason: string;
+    kind?: 'repaired';
+  }[]
+> {
   const { rows } = await client.query(
-    'SELECT source_table, key, column_name, value_excerpt, reason FROM cleave.copy_rejects WHERE service = $1 ORDER BY id',
+    'SELECT source_table, key, column_name, value_excerpt, reason, kind FROM cleave.copy_rejects WHERE service = $1 ORDER BY id',
     [service],
   );
+  // A rejected row's line is as before; a repaired value's line says so.
   return rows.map((r) => ({
     table: r.source_table,
     key: r.key,
     column: r.column_name,
     value: r.value_excerpt,
     reason: r.reason,
+    ...(r.kind === 'repaired' ? { kind: 'repaired' as const } : {}),
   }));
 }
 

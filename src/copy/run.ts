@@ -253,6 +253,7 @@ async function copyTable(
         type: c.type,
         map: c.map,
         whenNull: c.whenNull,
+        repair: c.repair,
       })),
       filter,
       rowidOrder: table.hasRowid && !isRowid(table, key.columns),

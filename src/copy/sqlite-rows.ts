@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { excerpt } from '../catalog/value-checks.js';
 import { quoteIdent } from '../core/ident.js';
-import { encoderFor, type PlanValue, valueRules } from './encode.js';
+import { encoderFor, type PlanValue, type Repair, repairValue, valueRules } from './encode.js';
 import { afterKey, keyList, keyToJson } from './keyset.js';
 
 /** A target column filled from SQLite, as plain data (it crosses into a worker thread). */
@@ -15,6 +15,7 @@ export interface SqliteColumnSpec {
   /** The plan's value map and NULL replacement, applied before the value is checked. */
   map?: Record<string, PlanValue> | undefined;
   whenNull?: Exclude<PlanValue, null> | undefined;
+  repair?: Repair | undefined;
 }
 
 export interface SqliteChunkSpec {
@@ -34,6 +35,8 @@ export interface Reject {
   column: string | null;
   value: string | null;
   reason: string;
+  /** `repaired`: the row was copied with this value repaired as the plan allows (listed, never silent). */
+  kind?: 'rejected' | 'repaired';
 }
 
 export interface SqliteChunkOutcome {
@@ -155,6 +158,7 @@ export function* sqliteChunkText(
         const row = next.value;
         let line = '';
         let rejected: Reject | null = null;
+        let repaired: Reject[] | null = null;
         let suspect = false;
         for (let i = 0; i < width; i++) {
           let value = row[o + k + i];
@@ -168,7 +172,23 @@ export function* sqliteChunkText(
             line += i === 0 ? '\\N' : '\t\\N';
             continue;
           }
-          const encoded = encoders[i]!(value);
+          let encoded = encoders[i]!(value);
+          const repair = columns[i]!.repair;
+          if (typeof encoded !== 'string' && repair !== undefined) {
+            const fixed = repairValue(value, repair);
+            const again = fixed === null ? encoded : encoders[i]!(fixed.value);
+            if (fixed !== null && typeof again === 'string') {
+              repaired ??= [];
+              repaired.push({
+                key: keyToJson(keyOf(row)),
+                column: columns[i]!.source,
+                value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
+                reason: `${encoded.reason}: ${fixed.how} (plan: repair)`,
+                kind: 'repaired',
+              });
+              encoded = again;
+            }
+          }
           if (typeof encoded !== 'string') {
             rejected = {
               key: keyToJson(keyOf(row)),
@@ -193,7 +213,11 @@ export function* sqliteChunkText(
         read++;
         lastRow = row;
         if (rejected) rejects.push(rejected);
-        else batch += `${line}\n`;
+        else {
+          // A repaired value is listed only once its row is copied.
+          if (repaired) rejects.push(...repaired);
+          batch += `${line}\n`;
+        }
       }
       if (batch) yield batch;
     }

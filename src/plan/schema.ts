@@ -44,6 +44,19 @@ export const columnOptionsSchema = z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
       .optional()
       .describe('copy: source value (as text) -> target value; values not listed are copied as they are'),
+    repair: z
+      .object({
+        invalidUtf8: z
+          .literal('replace')
+          .optional()
+          .describe('copy: text that is not valid UTF-8 is copied with U+FFFD for each bad sequence'),
+        nul: z.literal('remove').optional().describe('copy: NUL characters in text are removed'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'copy: repair values that would be rejected; each repaired value is listed in the reject file (kind "repaired")',
+      ),
   })
   .strict();
 

@@ -191,6 +191,7 @@ export class SqliteSide implements Side {
         enum: c.enum,
         map: c.rules?.map,
         whenNull: c.rules?.whenNull,
+        repair: c.rules?.repair,
       })),
       key: this.spec.key.length > 0 ? this.spec.key : this.spec.columns.map((_, i) => i),
       hasRowid: this.spec.source.hasRowid,

@@ -1,5 +1,6 @@
 import type { Table } from '../catalog/model.js';
 import { copyColumnsOf } from '../copy/columns.js';
+import type { Repair } from '../copy/encode.js';
 import { CleaveError } from '../core/errors.js';
 import { quoteIdent } from '../core/ident.js';
 import { copyKeyOf } from '../plan/copy-key.js';
@@ -25,7 +26,11 @@ export interface VerifyColumn {
   /** The target type is an enum (its labels compare as text). */
   enum: boolean;
   /** SQLite source: the plan's value map and value for NULL (data, for worker threads). */
-  rules?: { map?: Record<string, string | number | boolean | null>; whenNull?: string | number | boolean };
+  rules?: {
+    map?: Record<string, string | number | boolean | null>;
+    whenNull?: string | number | boolean;
+    repair?: Repair;
+  };
 }
 
 export interface NotCompared {
@@ -106,7 +111,7 @@ export function tableSpec(input: {
       canonical,
       encrypted: c.encrypted,
       enum: isEnum,
-      rules: { map: columnOptions?.map, whenNull: columnOptions?.whenNull },
+      rules: { map: columnOptions?.map, whenNull: columnOptions?.whenNull, repair: columnOptions?.repair },
     });
   }
 

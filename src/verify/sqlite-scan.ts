@@ -5,7 +5,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { type PlanValue, valueRules } from '../copy/encode.js';
+import { type PlanValue, type Repair, repairValue, valueRules } from '../copy/encode.js';
 import { quoteIdent } from '../core/ident.js';
 import { type Canonicalizer, canonicalizerFor, rowText } from './canonical.js';
 import { HashSum, keyHash32 } from './hash.js';
@@ -21,6 +21,7 @@ export interface SqliteScanJob {
     enum: boolean;
     map?: Record<string, PlanValue> | undefined;
     whenNull?: Exclude<PlanValue, null> | undefined;
+    repair?: Repair | undefined;
   }[];
   /** Indexes of the key columns (all columns when the table has no key). */
   key: number[];
@@ -118,7 +119,16 @@ export class SqliteRows {
         raw = this.blobOf(row[0], columns[i]!.source) ?? raw;
       const prepare = this.prepare[i];
       const value = prepare ? prepare(raw) : raw;
-      const v = value === null ? null : this.canonical[i]!(value);
+      let v = value === null ? null : this.canonical[i]!(value);
+      const repair = columns[i]!.repair;
+      if (v !== null && typeof v === 'object' && repair !== undefined) {
+        // The plan's repair, as the copy applies it.
+        const fixed = repairValue(value, repair);
+        if (fixed !== null) {
+          const again = this.canonical[i]!(fixed.value);
+          if (typeof again === 'string') v = again;
+        }
+      }
       if (v !== null && typeof v === 'object') {
         rejected ??= `${columns[i]!.source}: ${v.reason}`;
         fields[i] = null;

@@ -238,4 +238,81 @@ describe('copy with an encrypted column', () => {
     const control = await target.db.query(`select * from cleave.copy_progress`);
     expect(JSON.stringify(control)).not.toContain(key);
   });
+
+  it('repair in the plan: invalid UTF-8 and NUL bytes copied repaired, each listed as repaired, and verify agrees', async () => {
+    const source = await sqliteCopy(...SQLITE.pgloader('bad-utf8.db'));
+    const db = new BetterSqlite3(source);
+    db.exec(`create table notes (id integer primary key, body text)`);
+    db.prepare('insert into notes values (?, ?)').run(1, 'clean');
+    db.prepare('insert into notes values (?, ?)').run(2, 'a\u0000b');
+    db.close();
+    const target = await createTestDatabase('copy_repair');
+    const { dir, plan } = await projectWithPlan(`sqlite:${source}`, {
+      plan: `version: 1
+source: { url: "sqlite:${source}" }
+services:
+  app: { tables: [files, notes] }
+tables:
+  files: { columns: { filename: { repair: { invalidUtf8: replace } } } }
+  notes: { columns: { body: { repair: { nul: remove } } } }
+`,
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: plan });
+    const result = await runCli(['copy', '--create', '--plan', plan, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((l) => l.summary);
+    expect(
+      summary.summary.map((t: { table: string; read: number; written: number; rejected: number }) => [
+        t.table,
+        t.read,
+        t.written,
+        t.rejected,
+      ]),
+    ).toEqual([
+      ['files', 3, 3, 0],
+      ['notes', 2, 2, 0],
+    ]);
+    expect(summary.repaired).toBe(2);
+    // Tables are copied at once: their lines are in the order they were written.
+    const lines = (await readFile(join(dir, 'copy-rejects.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .sort((a, b) => a.table.localeCompare(b.table));
+    expect(lines).toEqual([
+      {
+        service: 'app',
+        table: 'files',
+        key: ['2'],
+        column: 'filename',
+        value: 'file\\x96name.txt',
+        reason: 'invalid UTF-8: invalid UTF-8 replaced by U+FFFD (plan: repair)',
+        kind: 'repaired',
+      },
+      {
+        service: 'app',
+        table: 'notes',
+        key: ['2'],
+        column: 'body',
+        value: 'a\\x00b',
+        reason: 'NUL byte in text (PostgreSQL text cannot hold it): NUL removed (plan: repair)',
+        kind: 'repaired',
+      },
+    ]);
+    expect(await target.db.query('select id, filename from app.files where id = 2')).toEqual([
+      { id: '2', filename: 'file\uFFFDname.txt' },
+    ]);
+    expect(await target.db.query('select body from app.notes where id = 2')).toEqual([{ body: 'ab' }]);
+    // verify applies the same repairs: the copy is clean.
+    const verified = await runVerify({ planPath: plan });
+    expect(verified.tables.map((t) => [t.table, t.status])).toEqual([
+      ['files', 'match'],
+      ['notes', 'match'],
+    ]);
+  });
 });

@@ -47,17 +47,18 @@ export default async function copyCommand(
         JSON.stringify({
           summary: result.tables,
           rejected: result.rejected,
+          repaired: result.repaired,
           rejectsFile: result.rejectsFile,
         }),
       );
-    else output.out(summary(result.tables, result.rejectsFile));
+    else output.out(summary(result.tables, result.rejectsFile, result.repaired));
     return EXIT.ok;
   } finally {
     progress.stop();
   }
 }
 
-function summary(reports: TableCopyReport[], rejectsFile: string | null): string {
+function summary(reports: TableCopyReport[], rejectsFile: string | null, repaired: number): string {
   const rows = [['SERVICE', 'TABLE', 'READ', 'WRITTEN', 'REJECTED', 'TIME']];
   for (const r of reports)
     rows.push([
@@ -80,7 +81,9 @@ function summary(reports: TableCopyReport[], rejectsFile: string | null): string
     formatCount(total.rejected),
     '',
   ]);
-  return `${table(rows, new Set([2, 3, 4]))}${rejectsFile ? `\nrejected rows: ${rejectsFile}` : ''}`;
+  const listed =
+    repaired > 0 ? `rejected rows and ${formatCount(repaired)} repaired value(s)` : 'rejected rows';
+  return `${table(rows, new Set([2, 3, 4]))}${rejectsFile ? `\n${listed}: ${rejectsFile}` : ''}`;
 }
 
 interface Progress {
