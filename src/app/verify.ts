@@ -110,7 +110,16 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
           throw error;
         }
         try {
-          const results = await eachLimited(owned, options.jobs ?? 2, async (table) => {
+          // Each table in flight holds one target session (beside the control one) and one source session:
+          // a URL's connection_limit bounds how many run at once.
+          const targetUrl =
+            plan.layout === 'databases' ? plan.services[target.service]!.url! : plan.target?.url;
+          const limits = [
+            targetUrl === undefined ? undefined : connectionLimitOf(targetUrl, planFile.dir, 1),
+            connectionLimitOf(plan.source.url, planFile.dir, 0),
+          ].filter((n): n is number => n !== undefined);
+          const jobs = Math.max(1, Math.min(options.jobs ?? 2, ...limits));
+          const results = await eachLimited(owned, jobs, async (table) => {
             const names = targetNames(plan, table);
             const targetTable = targetCatalog.tables.find((t) => t.name === names.table);
             if (!targetTable)
@@ -250,4 +259,11 @@ async function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => P
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return out;
+}
+
+/** How many sessions a URL's connection_limit leaves for tables, after `reserved` of Cleave's own. */
+function connectionLimitOf(url: string, dir: string, reserved: number): number | undefined {
+  const parsed = parseDatabaseUrl(url, dir);
+  if (parsed.engine !== 'postgres' || parsed.connectionLimit === undefined) return undefined;
+  return Math.max(1, parsed.connectionLimit - reserved);
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCopy } from '../../src/app/copy.js';
@@ -34,6 +34,35 @@ describe('cleave verify', () => {
     ).toEqual([]);
     expect(clean.ok).toBe(true);
     expect(clean.tables.map((t) => t.table)).toHaveLength(11);
+
+    // connection_limit in the target URL bounds the sessions verify holds there.
+    const limited = plan.replace(/cleave\.yaml$/, 'limited.yaml');
+    await writeFile(
+      limited,
+      (await readFile(plan, 'utf8')).replace(target.url, `${target.url}?connection_limit=2`),
+    );
+    // Sessions of this test's own pool are counted before, and taken off.
+    const sessions = async () =>
+      (
+        await target.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'cleave'`,
+        )
+      )[0]!.n;
+    const own = await sessions();
+    let peak = 0;
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        peak = Math.max(peak, (await sessions()) - own);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const bounded = await runVerify({ planPath: limited, jobs: 4 });
+    polling = false;
+    await poll;
+    expect(bounded.ok).toBe(true);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2);
 
     // Through the CLI: exit 1, the differing row named with its key and column, reports written.
     await target.db.query(`update sales."Invoice" set "Total" = "Total" + 0.01 where "InvoiceId" = 77`);
