@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { introspect } from '../catalog/introspect.js';
 import type { Catalog } from '../catalog/model.js';
 import { CleaveError, messageOf } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
 import { connect } from '../db/connect.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
@@ -195,9 +196,18 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
             ])
             .catch(() => {});
           if (error instanceof CleaveError) throw error;
+          if (connectionLost(error))
+            throw new CleaveError(
+              'TARGET_UNREACHABLE',
+              `a database connection was lost while verifying service ${target.service}: ${redactText(messageOf(error))}`,
+              {
+                hint: 'verify only reads; nothing was changed. Run `cleave verify` again once both databases are reachable',
+                cause: error,
+              },
+            );
           throw new CleaveError(
             'INTERNAL',
-            `verifying service ${target.service} failed: ${messageOf(error)}`,
+            `verifying service ${target.service} failed: ${redactText(messageOf(error))}`,
             {
               cause: error,
             },
@@ -266,4 +276,14 @@ function connectionLimitOf(url: string, dir: string, reserved: number): number |
   const parsed = parseDatabaseUrl(url, dir);
   if (parsed.engine !== 'postgres' || parsed.connectionLimit === undefined) return undefined;
   return Math.max(1, parsed.connectionLimit - reserved);
+}
+
+/** The server went away or ended the session (shutdown, pg_terminate_backend, a dropped network). */
+function connectionLost(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return (
+    code.startsWith('08') ||
+    code.startsWith('57P0') ||
+    /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE/.test(messageOf(error))
+  );
 }

@@ -153,4 +153,42 @@ describe('cleave verify', () => {
     await target.db.query('drop owned by iso_catalog_role, iso_sales_role, iso_playlists_role');
     await target.db.query('drop role iso_catalog_role, iso_sales_role, iso_playlists_role');
   });
+
+  it('a database that goes away mid-run: a clear error (exit 3), the run recorded as failed, nothing changed', async () => {
+    const source = await createTestDatabase('verify_gone_src');
+    const target = await createTestDatabase('verify_gone_dst');
+    const rows = `SELECT i, 'row ' || i, i::float8 / 3 FROM generate_series(1, 600000) i`;
+    await source.db.query(
+      `create table t (id bigint primary key, name text, x float8); insert into t ${rows}`,
+    );
+    await target.db.query(
+      `create schema data; create table data.t (id bigint primary key, name text, x float8); insert into data.t ${rows}`,
+    );
+    const { plan } = await projectWithPlan(source.url, {
+      plan: `version: 1\nsource: { url: "${source.url}" }\nservices:\n  data: { tables: [t] }\n`,
+      targetUrl: target.url,
+    });
+    const running = runVerify({ planPath: plan }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    // The target's summary query is ended by the server, as in a restart or a failover.
+    let killed = 0;
+    for (let i = 0; i < 1000 && killed === 0; i++) {
+      const [row] = await target.db.query<{ n: number }>(
+        `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+          where datname = current_database() and state = 'active' and backend_type = 'client backend'
+            and query like '%hashtextextended%' and pid <> pg_backend_pid()`,
+      );
+      killed = row!.n;
+      if (killed === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(killed).toBe(1);
+    const error = (await running) as { code?: string; message?: string; hint?: string };
+    expect(error?.code).toBe('TARGET_UNREACHABLE');
+    expect(error.message).toMatch(/^a database connection was lost while verifying service data: /);
+    expect(error.hint).toContain('Run `cleave verify` again');
+    expect(await target.db.query('select status from cleave.verify_runs')).toEqual([{ status: 'failed' }]);
+    expect(await target.db.query('select count(*)::int as n from data.t')).toEqual([{ n: 600000 }]);
+  });
 });
