@@ -71,6 +71,19 @@ export class PostgresSide implements Side {
     return quoteIdent(this.role === 'source' ? column.source : column.name);
   }
 
+  /**
+   * The first key column as a bigint expression: the column itself when it is an integer on this side (so that
+   * min/max and range predicates use its index), else cast (a source key the plan casts to an integer).
+   */
+  private get keyInteger(): string {
+    const column = this.spec.columns[this.spec.key[0]!]!;
+    const type =
+      this.role === 'source'
+        ? (this.spec.source.columns.find((c) => c.name === column.source)?.type ?? '')
+        : column.type;
+    return /^(smallint|integer|bigint)$/.test(type) ? this.keyColumn : `(${this.keyColumn})::bigint`;
+  }
+
   private where(extra?: string): string {
     const parts = [this.role === 'source' ? this.spec.filter : undefined, extra].filter(
       (p): p is string => p !== undefined,
@@ -81,14 +94,14 @@ export class PostgresSide implements Side {
   private bucketSql(b: Bucketing): string {
     if (b.kind === 'one') return '0';
     if (b.kind === 'hash') return `(${hashSql(rowSql(this.keyValues))} & ${b.mask})::int`;
-    const k = `(${this.keyColumn})::bigint`;
+    const k = `(${this.keyInteger})::bigint`;
     return `CASE WHEN ${k} < ${b.min} THEN -1 ELSE (${k} - ${b.min}) / ${b.width} END`;
   }
 
   async bounds() {
-    const k = integerKey(this.spec) ? `(${this.keyColumn})::bigint` : 'NULL::bigint';
+    const k = integerKey(this.spec) ? this.keyInteger : 'NULL::bigint';
     const { rows } = await this.client.query<{ min: string | null; max: string | null }>(
-      `SELECT min(${k})::text AS min, max(${k})::text AS max FROM ${this.from}${this.where()}`,
+      `SELECT min(${k})::bigint::text AS min, max(${k})::bigint::text AS max FROM ${this.from}${this.where()}`,
     );
     const estimate = await this.client.query<{ n: string }>(
       `SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = $1::regclass`,
@@ -133,7 +146,7 @@ export class PostgresSide implements Side {
       // One index range scan per bucket.
       for (const bucket of buckets) {
         const [lo, hi] = bucketRange(b, bucket);
-        const k = `(${this.keyColumn})::bigint`;
+        const k = this.keyInteger;
         queries.push({
           text: `${select}${this.where(lo === null ? `${k} < ${hi}` : `${k} >= ${lo} AND ${k} < ${hi}`)}`,
           values: this.params,
