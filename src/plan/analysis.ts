@@ -264,7 +264,7 @@ function valueProblems(issues: ValueIssue[]): Problem[] {
       hint:
         i.kind === 'requested-type' || i.kind === 'type-contradiction'
           ? 'copy will send these rows to the reject file; fix them in the source, or choose another type for the column in the plan'
-          : 'copy will send these rows to the reject file; fix them in the source, or store the column as bytea',
+          : `copy will send these rows to the reject file; fix them in the source, store the column as bytea, or let copy repair them (tables.${i.table}.columns.${i.column}.repair: { ${i.kind === 'invalid-utf8' ? 'invalidUtf8: replace' : 'nul: remove'} })`,
       table: i.table,
       column: i.column,
     };

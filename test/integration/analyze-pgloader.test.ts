@@ -19,6 +19,8 @@ describe('analyze pgloader’s SQLite edge cases', () => {
     expect(bad[0]!.message).toContain('id=2');
     // The byte that is not UTF-8 (0x96) is shown escaped, never passed through.
     expect(bad[0]!.message).toContain('file\\x96name.txt');
+    // The way out names the plan option that repairs it.
+    expect(bad[0]!.hint).toContain('tables.files.columns.filename.repair: { invalidUtf8: replace }');
   });
 
   it('type-mismatch.db: names the row whose qty is text in an INTEGER column', async () => {
