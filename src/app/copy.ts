@@ -12,7 +12,7 @@ import {
 import { CleaveError } from '../core/errors.js';
 import { connect } from '../db/connect.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
-import { parseDatabaseUrl } from '../db/url.js';
+import { connectionLimitOf, parseDatabaseUrl } from '../db/url.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { readMigrationDir } from '../migrations/files.js';
 import { migrateUp } from '../migrations/runner.js';
@@ -131,7 +131,18 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
       });
     }
     // Three: while one table's indexes are built, two others keep the source read and the target loaded.
-    const jobs = options.jobs ?? 3;
+    // A URL's connection_limit bounds the tables copied at once: each holds one target session (and one source
+    // session from PostgreSQL), beside one control session per service in that database.
+    const limits: number[] = [];
+    for (const target of targets) {
+      const url = plan.layout === 'databases' ? plan.services[target.service]!.url! : plan.target?.url;
+      const limit = url === undefined ? undefined : connectionLimitOf(url, planFile.dir);
+      const sharing = plan.layout === 'databases' ? 1 : targets.length;
+      if (limit !== undefined) limits.push(limit - sharing);
+    }
+    const sourceLimit = connectionLimitOf(plan.source.url, planFile.dir);
+    if (sourceLimit !== undefined) limits.push(sourceLimit - 1);
+    const jobs = Math.max(1, Math.min(options.jobs ?? 3, ...limits));
     const slots = new TableSlots(jobs);
     const copied = await Promise.allSettled(
       ready.map(({ input }) =>

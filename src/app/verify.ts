@@ -6,7 +6,7 @@ import { redactText } from '../core/redact.js';
 import { connect } from '../db/connect.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import { parseDatabaseUrl } from '../db/url.js';
+import { connectionLimitOf, parseDatabaseUrl } from '../db/url.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { targetNames } from '../plan/names.js';
 import { resolveOwnership } from '../plan/ownership.js';
@@ -115,9 +115,11 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
           // a URL's connection_limit bounds how many run at once.
           const targetUrl =
             plan.layout === 'databases' ? plan.services[target.service]!.url! : plan.target?.url;
+          const targetLimit =
+            targetUrl === undefined ? undefined : connectionLimitOf(targetUrl, planFile.dir);
           const limits = [
-            targetUrl === undefined ? undefined : connectionLimitOf(targetUrl, planFile.dir, 1),
-            connectionLimitOf(plan.source.url, planFile.dir, 0),
+            targetLimit === undefined ? undefined : targetLimit - 1,
+            connectionLimitOf(plan.source.url, planFile.dir),
           ].filter((n): n is number => n !== undefined);
           const jobs = Math.max(1, Math.min(options.jobs ?? 2, ...limits));
           const results = await eachLimited(owned, jobs, async (table) => {
@@ -269,13 +271,6 @@ async function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => P
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return out;
-}
-
-/** How many sessions a URL's connection_limit leaves for tables, after `reserved` of Cleave's own. */
-function connectionLimitOf(url: string, dir: string, reserved: number): number | undefined {
-  const parsed = parseDatabaseUrl(url, dir);
-  if (parsed.engine !== 'postgres' || parsed.connectionLimit === undefined) return undefined;
-  return Math.max(1, parsed.connectionLimit - reserved);
 }
 
 /** The server went away or ended the session (shutdown, pg_terminate_backend, a dropped network). */

@@ -70,3 +70,9 @@ export function parseDatabaseUrl(url: string, baseDir: string = process.cwd()): 
     hint: 'Cleave reads sqlite:PATH, postgres://... and embedded:NAME URLs',
   });
 }
+
+/** `connection_limit` of a PostgreSQL URL (Prisma's convention), when it has one: how many sessions Cleave may hold. */
+export function connectionLimitOf(url: string, baseDir?: string): number | undefined {
+  const parsed = parseDatabaseUrl(url, baseDir);
+  return parsed.engine === 'postgres' ? parsed.connectionLimit : undefined;
+}

@@ -93,6 +93,38 @@ describe('cleave copy', () => {
     expect(Number(next!.id)).toBe(26);
   });
 
+  it('connection_limit in the target URL bounds the sessions the copy holds there', async () => {
+    const source = await sqliteCopy(...SQLITE.chinook);
+    const target = await createTestDatabase('copy_limit');
+    // Three services share the database, each with its control session: a limit of 4 leaves one table at a time.
+    const { plan } = await projectWithPlan(`sqlite:${source}`, {
+      plan: CHINOOK_PLAN(source),
+      targetUrl: `${target.url}?connection_limit=4`,
+    });
+    await runGenerate({ planPath: plan });
+    const sessions = async () =>
+      (
+        await target.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'cleave'`,
+        )
+      )[0]!.n;
+    const own = await sessions();
+    let peak = 0;
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        peak = Math.max(peak, (await sessions()) - own);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const result = await runCopy({ planPath: plan, create: true, chunkRows: 500, jobs: 6 });
+    polling = false;
+    await poll;
+    expect(result.tables.reduce((n, t) => n + t.written, 0)).toBe(15607);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(4);
+  });
+
   it('Pagila -> three services: per-table counts and content checksums equal to the source', async () => {
     const source = await createTestDatabase('copy_pagila_src');
     await loadPagila(source.db);
