@@ -185,7 +185,10 @@ function writeRecord(fields: readonly (string | null)[]): number {
     const n = v.length;
     if (pos + n * 6 + 8 > scratch.length) grow(pos + n * 6 + 8);
     const k = scratch;
-    let quote = n === 0 ? 1 : 0;
+    // One pass: bytes are written as they are read; `"` and `\\` are doubled (they force quotes anyway); the
+    // quotes are added at the end when a character asked for them.
+    const start = pos;
+    let quote = n === 0;
     let ascii = true;
     for (let j = 0; j < n; j++) {
       const c = v.charCodeAt(j);
@@ -193,22 +196,18 @@ function writeRecord(fields: readonly (string | null)[]): number {
         ascii = false;
         break;
       }
-      if (c === 34 || c === 92) quote = 2;
-      else if (quote === 0 && (c === 44 || c === 40 || c === 41 || c === 32 || (c >= 9 && c <= 13)))
-        quote = 1;
+      if (c === 34 || c === 92) {
+        quote = true;
+        k[pos++] = c;
+      } else if (c === 44 || c === 40 || c === 41 || c === 32 || (c >= 9 && c <= 13)) quote = true;
+      k[pos++] = c;
     }
     if (!ascii) {
-      const quoted = quoteField(v);
-      pos += k.write(quoted, pos, 'utf8');
-    } else if (quote === 0) {
-      for (let j = 0; j < n; j++) k[pos++] = v.charCodeAt(j);
-    } else {
-      k[pos++] = 34;
-      for (let j = 0; j < n; j++) {
-        const c = v.charCodeAt(j);
-        if (c === 34 || c === 92) k[pos++] = c;
-        k[pos++] = c;
-      }
+      pos = start + k.write(quoteField(v), start, 'utf8');
+    } else if (quote) {
+      k.copyWithin(start + 1, start, pos);
+      k[start] = 34;
+      pos += 1;
       k[pos++] = 34;
     }
   }
