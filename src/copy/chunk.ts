@@ -41,6 +41,8 @@ export interface ChunkTarget {
   alwaysIdentity: boolean;
   /** The encryption key for encrypted columns (passed as a bind parameter, never logged or stored). */
   encryptionKey?: string | undefined;
+  /** The key range this session copies, when the table is copied in parts (its checkpoint row). */
+  part?: number | undefined;
 }
 
 export interface ChunkResult {
@@ -106,6 +108,7 @@ async function inTransaction(
       written,
       rejected,
       done: filled.end,
+      part: t.part,
     });
     await t.client.query('COMMIT');
     return {

@@ -2,6 +2,11 @@ import type pg from 'pg';
 
 /** Runtime SQL of copy checkpoints and rejects (cleave.copy_progress, cleave.copy_rejects). */
 export interface TableProgress {
+  /** 0 for a table copied as one range; 0..n-1 for the key ranges of a table copied in parts. */
+  part: number;
+  /** The part's key range [lo, hi), when the table is copied in parts. */
+  lo: bigint | null;
+  hi: bigint | null;
   lastKey: unknown[] | null;
   rowsRead: number;
   rowsWritten: number;
@@ -9,24 +14,45 @@ export interface TableProgress {
   done: boolean;
 }
 
-export async function readProgress(
+/** The checkpoints of one table: one row, or one per key range. */
+export async function readParts(
   client: pg.ClientBase,
   service: string,
   table: string,
-): Promise<TableProgress | null> {
+): Promise<TableProgress[]> {
   const { rows } = await client.query(
-    'SELECT last_key, rows_read, rows_written, rows_rejected, done FROM cleave.copy_progress WHERE service = $1 AND source_table = $2',
+    `SELECT part, part_lo::text AS lo, part_hi::text AS hi, last_key, rows_read, rows_written, rows_rejected, done
+       FROM cleave.copy_progress WHERE service = $1 AND source_table = $2 ORDER BY part`,
     [service, table],
   );
-  const r = rows[0];
-  if (!r) return null;
-  return {
+  return rows.map((r) => ({
+    part: r.part,
+    lo: r.lo === null ? null : BigInt(r.lo),
+    hi: r.hi === null ? null : BigInt(r.hi),
     lastKey: r.last_key,
     rowsRead: Number(r.rows_read),
     rowsWritten: Number(r.rows_written),
     rowsRejected: Number(r.rows_rejected),
     done: r.done,
-  };
+  }));
+}
+
+/** Records a table's key ranges, all at once, before any of them is copied. */
+export async function createParts(
+  client: pg.ClientBase,
+  row: { service: string; table: string; target: string; ranges: [bigint, bigint][] },
+): Promise<void> {
+  await client.query(
+    `INSERT INTO cleave.copy_progress (service, source_table, target_table, part, part_lo, part_hi)
+     SELECT $1, $2, $3, (e.n - 1)::int, (e.v->>'lo')::bigint, (e.v->>'hi')::bigint
+       FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(v, n)`,
+    [
+      row.service,
+      row.table,
+      row.target,
+      JSON.stringify(row.ranges.map(([lo, hi]) => ({ lo: lo.toString(), hi: hi.toString() }))),
+    ],
+  );
 }
 
 /** Adds one committed chunk to the table's checkpoint; runs inside the chunk's transaction. */
@@ -41,18 +67,29 @@ export async function advanceProgress(
     written: number;
     rejected: number;
     done: boolean;
+    part?: number | undefined;
   },
 ): Promise<void> {
   await client.query(
-    `INSERT INTO cleave.copy_progress (service, source_table, target_table, last_key, rows_read, rows_written, rows_rejected, done)
-     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
-     ON CONFLICT (service, source_table) DO UPDATE SET
+    `INSERT INTO cleave.copy_progress (service, source_table, target_table, last_key, rows_read, rows_written, rows_rejected, done, part)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9)
+     ON CONFLICT (service, source_table, part) DO UPDATE SET
        last_key = coalesce(excluded.last_key, cleave.copy_progress.last_key),
        rows_read = cleave.copy_progress.rows_read + excluded.rows_read,
        rows_written = cleave.copy_progress.rows_written + excluded.rows_written,
        rows_rejected = cleave.copy_progress.rows_rejected + excluded.rows_rejected,
        done = excluded.done, updated_at = now()`,
-    [row.service, row.table, row.target, row.lastKey, row.read, row.written, row.rejected, row.done],
+    [
+      row.service,
+      row.table,
+      row.target,
+      row.lastKey,
+      row.read,
+      row.written,
+      row.rejected,
+      row.done,
+      row.part ?? 0,
+    ],
   );
 }
 

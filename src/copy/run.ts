@@ -11,7 +11,8 @@ import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { type ChunkTarget, copyPostgresChunk, copySqliteChunk } from './chunk.js';
 import { copyColumnsOf } from './columns.js';
-import { readProgress, resetProgress } from './progress.js';
+import { keyList } from './keyset.js';
+import { createParts, readParts, resetProgress, type TableProgress } from './progress.js';
 import type { SqliteChunkSpec } from './sqlite-rows.js';
 
 export interface TableCopyReport {
@@ -101,7 +102,7 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
         const table = queue[next++]!;
         await slots.acquire(sizeOf(table));
         try {
-          if (!slots.stopped) done.set(table, await copyTable(table, input, options));
+          if (!slots.stopped) done.set(table, await copyTable(table, input, options, slots));
         } catch (error) {
           slots.stopped = true;
           throw error;
@@ -152,6 +153,13 @@ export class TableSlots {
     });
   }
 
+  /** A slot if one is free now (for another key range of a table already copying), else none. */
+  tryAcquire(): boolean {
+    if (this.free === 0 || this.stopped) return false;
+    this.free--;
+    return true;
+  }
+
   release(): void {
     const next = this.waiting.shift();
     if (next) next.go();
@@ -166,6 +174,7 @@ async function copyTable(
   table: Table,
   input: ServiceCopyInput,
   options: CopyOptions,
+  slots: TableSlots,
 ): Promise<TableCopyReport> {
   const started = Date.now();
   const names = targetNames(options.plan, table);
@@ -204,19 +213,27 @@ async function copyTable(
 
   const client = await input.openTarget();
   const sourceSession = options.openSource ? await options.openSource() : null;
+  const extraSlots: number[] = [];
   try {
-    const progress = await readProgress(client, input.service, table.id);
+    const limit = options.chunkRows ?? 50_000;
+    // The plan's filter, and this service's share of a split table.
+    const filter =
+      [planOptions?.filter, splitOf(options.plan, table)?.[input.service]]
+        .filter((c) => c !== undefined)
+        .map((c) => `(${c})`)
+        .join(' AND ') || undefined;
+    let parts = await readParts(client, input.service, table.id);
     const report: TableCopyReport = {
       service: input.service,
       table: table.id,
       target: `${input.schema}.${names.table}`,
-      read: progress?.rowsRead ?? 0,
-      written: progress?.rowsWritten ?? 0,
-      rejected: progress?.rowsRejected ?? 0,
-      skipped: progress?.done === true,
+      read: parts.reduce((n, p) => n + p.rowsRead, 0),
+      written: parts.reduce((n, p) => n + p.rowsWritten, 0),
+      rejected: parts.reduce((n, p) => n + p.rowsRejected, 0),
+      skipped: parts.length > 0 && parts.every((p) => p.done),
       durationMs: 0,
     };
-    if (progress?.done) {
+    if (report.skipped) {
       options.onEvent?.({ kind: 'table-done', report });
       return report;
     }
@@ -227,24 +244,22 @@ async function copyTable(
       estimatedRows: table.rows,
       alreadyRead: report.read,
     });
-    const target: ChunkTarget = {
-      client,
-      service: input.service,
-      schema: input.schema,
-      table: names.table,
-      alwaysIdentity: targetTable.columns.some((c) => c.identity === 'always'),
-      encryptionKey,
-    };
+    if (parts.length === 0) {
+      // A large table with an integer key is copied as key ranges at once, each with its own checkpoint; the
+      // ranges are recorded first, so a resumed copy continues each where it stopped.
+      const ranges = await keyRanges(table, key.columns, filter, limit, options, sourceSession);
+      if (ranges) {
+        await createParts(client, {
+          service: input.service,
+          table: table.id,
+          target: `${input.schema}.${names.table}`,
+          ranges,
+        });
+        parts = await readParts(client, input.service, table.id);
+      }
+    }
     const keyTypes = key.columns.map((k) => table.columns.find((c) => c.name === k)?.type ?? 'text');
-    // The plan's filter, and this service's share of a split table.
-    const filter =
-      [planOptions?.filter, splitOf(options.plan, table)?.[input.service]]
-        .filter((c) => c !== undefined)
-        .map((c) => `(${c})`)
-        .join(' AND ') || undefined;
-    let after = progress?.lastKey ?? null;
-    const limit = options.chunkRows ?? 50_000;
-    const sqliteSpec: SqliteChunkSpec = {
+    const sqliteSpec = (partFilter: string | undefined): SqliteChunkSpec => ({
       table: table.name,
       key: key.columns,
       columns: columns.map((c) => ({
@@ -255,37 +270,88 @@ async function copyTable(
         whenNull: c.whenNull,
         repair: c.repair,
       })),
-      filter,
+      filter: partFilter,
       rowidOrder: table.hasRowid && !isRowid(table, key.columns),
-    };
-    for (;;) {
-      const chunk = sourceSession
-        ? await copyPostgresChunk(
-            sourceSession,
-            { schema: table.schema, name: table.name, id: table.id },
-            key.columns,
-            keyTypes,
-            columns,
-            target,
-            after,
-            limit,
-            filter,
-          )
-        : await copySqliteChunk(options.source as SqliteDatabase, sqliteSpec, columns, target, after, limit);
-      report.read += chunk.read;
-      report.written += chunk.written;
-      report.rejected += chunk.rejected;
-      options.onEvent?.({
-        kind: 'chunk',
+    });
+    /** Copies one key range (or the whole table) chunk by chunk, from its checkpoint. */
+    const copyPart = async (
+      part: TableProgress | null,
+      targetClient: pg.Client,
+      source: pg.Client | null,
+    ): Promise<void> => {
+      const target: ChunkTarget = {
+        client: targetClient,
         service: input.service,
-        table: table.id,
-        read: chunk.read,
-        written: chunk.written,
-        rejected: chunk.rejected,
-      });
-      if (chunk.end) break;
-      after = chunk.lastKey;
+        schema: input.schema,
+        table: names.table,
+        alwaysIdentity: targetTable.columns.some((c) => c.identity === 'always'),
+        encryptionKey,
+        part: part?.part,
+      };
+      const k = keyList(key.columns);
+      const partFilter =
+        [filter, part?.lo == null ? undefined : `${k} >= ${part.lo} AND ${k} < ${part.hi}`]
+          .filter((c) => c !== undefined)
+          .map((c) => `(${c})`)
+          .join(' AND ') || undefined;
+      const spec = sqliteSpec(partFilter);
+      let after = part?.lastKey ?? null;
+      for (;;) {
+        const chunk = source
+          ? await copyPostgresChunk(
+              source,
+              { schema: table.schema, name: table.name, id: table.id },
+              key.columns,
+              keyTypes,
+              columns,
+              target,
+              after,
+              limit,
+              partFilter,
+            )
+          : await copySqliteChunk(options.source as SqliteDatabase, spec, columns, target, after, limit);
+        report.read += chunk.read;
+        report.written += chunk.written;
+        report.rejected += chunk.rejected;
+        options.onEvent?.({
+          kind: 'chunk',
+          service: input.service,
+          table: table.id,
+          read: chunk.read,
+          written: chunk.written,
+          rejected: chunk.rejected,
+        });
+        if (chunk.end || slots.stopped) break;
+        after = chunk.lastKey;
+      }
+    };
+    const pending = parts.length > 0 ? parts.filter((p) => !p.done) : [null];
+    // The first range runs on this table's sessions; the others take slots that are free now, each with
+    // sessions of its own, and whatever finds no slot runs after, in the same session.
+    let next = 0;
+    const runner = async (targetClient: pg.Client, source: pg.Client | null) => {
+      while (next < pending.length && !slots.stopped) await copyPart(pending[next++]!, targetClient, source);
+    };
+    const runners = [runner(client, sourceSession)];
+    for (let i = 1; i < pending.length && slots.tryAcquire(); i++) {
+      extraSlots.push(i);
+      runners.push(
+        (async () => {
+          const targetClient = await input.openTarget();
+          const source = options.openSource ? await options.openSource() : null;
+          try {
+            await runner(targetClient, source);
+          } finally {
+            await targetClient.end().catch(() => {});
+            await source?.end().catch(() => {});
+          }
+        })(),
+      );
     }
+    const settled = await Promise.allSettled(runners);
+    const failure = settled.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    if (slots.stopped) return report;
     // Its indexes and keys are built now, while other tables are still being copied.
     await restoreConstraints(client, input.service, { schema: input.schema, table: names.table });
     report.durationMs = Date.now() - started;
@@ -302,9 +368,72 @@ async function copyTable(
       },
     );
   } finally {
+    for (const _ of extraSlots) slots.release();
     await client.end().catch(() => {});
     await sourceSession?.end().catch(() => {});
   }
+}
+
+/** Tables this large (in chunks) are copied as several key ranges at once. */
+const CHUNKS_PER_PART = 4;
+const MAX_PARTS = 4;
+
+/**
+ * The key ranges [lo, hi) a table is copied in at once, or null to copy it as one range: only a single integer
+ * key splits (its ranges are exact and each is an index range scan), and only a table of several chunks per
+ * range. Bounds come from the source's min and max key, so every row falls in exactly one range.
+ */
+async function keyRanges(
+  table: Table,
+  key: string[],
+  filter: string | undefined,
+  chunkRows: number,
+  options: CopyOptions,
+  source: pg.Client | null,
+): Promise<[bigint, bigint][] | null> {
+  const jobs = options.jobs ?? 2;
+  if (jobs < 2 || key.length !== 1) return null;
+  const column = table.columns.find((c) => c.name === key[0]);
+  const integer = source
+    ? /^(smallint|integer|bigint)$/.test(column?.type ?? '')
+    : key[0] === 'rowid' || isRowid(table, key);
+  if (!integer) return null;
+  const k = keyList(key);
+  const where = filter ? ` WHERE ${filter}` : '';
+  let bounds: unknown[] | undefined;
+  if (source) {
+    const from = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+    bounds = (
+      await source.query({
+        text: `SELECT min(${k})::text, max(${k})::text FROM ${from}${where}`,
+        rowMode: 'array',
+      })
+    ).rows[0];
+  } else {
+    bounds = (options.source as SqliteDatabase).handle
+      .prepare(`SELECT min(${k}), max(${k}) FROM ${quoteIdent(table.name)}${where}`)
+      .raw(true)
+      .safeIntegers(true)
+      .get() as unknown[];
+  }
+  if (!bounds || bounds[0] === null || bounds[1] === null) return null;
+  const min = BigInt(bounds[0] as string | bigint);
+  const max = BigInt(bounds[1] as string | bigint);
+  const span = max - min + 1n;
+  // Rows as the catalog counted them; where it did not (SQLite, a table never analyzed), the key span, which
+  // bounds them.
+  const rows = table.rows !== null && table.rows > 0 ? table.rows : Number(span);
+  const count = Math.min(
+    MAX_PARTS,
+    jobs,
+    Math.floor(Math.min(rows, Number(span)) / (chunkRows * CHUNKS_PER_PART)),
+  );
+  if (count < 2) return null;
+  const step = span / BigInt(count);
+  return Array.from({ length: count }, (_, i): [bigint, bigint] => [
+    min + step * BigInt(i),
+    i === count - 1 ? max + 1n : min + step * BigInt(i + 1),
+  ]);
 }
 
 /** SQLite: the key is the rowid itself (`rowid`, or an INTEGER PRIMARY KEY, which is its alias). */

@@ -68,10 +68,28 @@ describe('copy --resume after SIGKILL', () => {
     expect(got.n).toBe(String(ROWS));
     expect(got.ids).toBe(String(ROWS));
     expect(got).toEqual(await contentOf(clean));
-    const [progress] = await interrupted.db.query<{ read: string; written: string; done: boolean }>(
-      `select rows_read as read, rows_written as written, done from cleave.copy_progress`,
+    // The table was copied as three key ranges at once (--jobs 3), each with its own checkpoint; together they
+    // cover every key once.
+    const parts = await interrupted.db.query<{
+      part: number;
+      lo: string;
+      hi: string;
+      read: string;
+      done: boolean;
+    }>(
+      `select part, part_lo as lo, part_hi as hi, rows_read as read, done from cleave.copy_progress order by part`,
     );
-    expect(progress).toEqual({ read: String(ROWS), written: String(ROWS), done: true });
+    expect(parts.map((p) => p.part)).toEqual([0, 1, 2]);
+    expect(parts.every((p) => p.done)).toBe(true);
+    expect(parts[0]!.lo).toBe('1');
+    expect(parts[2]!.hi).toBe(String(ROWS + 1));
+    expect(parts[1]!.lo).toBe(parts[0]!.hi);
+    expect(parts[2]!.lo).toBe(parts[1]!.hi);
+    expect(parts.reduce((n, p) => n + Number(p.read), 0)).toBe(ROWS);
+    const [progress] = await interrupted.db.query<{ read: string; written: string }>(
+      `select sum(rows_read)::text as read, sum(rows_written)::text as written from cleave.copy_progress`,
+    );
+    expect(progress).toEqual({ read: String(ROWS), written: String(ROWS) });
     // The primary key dropped for the load by the killed run was rebuilt by the resumed one.
     const [pk] = await interrupted.db.query<{ n: string }>(
       `select count(*) as n from pg_constraint where conrelid = 'app.events'::regclass and contype = 'p'`,

@@ -93,6 +93,40 @@ describe('cleave copy', () => {
     expect(Number(next!.id)).toBe(26);
   });
 
+  it('a large PostgreSQL table with an integer key is copied as key ranges at once, every row once', async () => {
+    const source = await createTestDatabase('copy_parts_src');
+    await source.db.query(`create table events (id bigint primary key, kind text not null, amount numeric(10,2));
+      insert into events select i * 3, 'k' || (i % 7), i / 100.0 from generate_series(1, 120000) i;`);
+    const target = await createTestDatabase('copy_parts_dst');
+    const { plan } = await projectWithPlan(source.url, {
+      plan: `version: 1\nsource: { url: "${source.url}" }\nservices:\n  app: { tables: [events] }\n`,
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: plan });
+    const result = await runCopy({ planPath: plan, create: true, chunkRows: 5000, jobs: 3 });
+    expect(result.tables.map((t) => [t.table, t.read, t.written])).toEqual([['events', 120000, 120000]]);
+    const parts = await target.db.query<{ part: number; lo: string; hi: string; read: string }>(
+      'select part, part_lo as lo, part_hi as hi, rows_read as read from cleave.copy_progress order by part',
+    );
+    expect(parts.map((p) => [p.part, p.lo, p.hi])).toEqual([
+      [0, '3', '120002'],
+      [1, '120002', '240001'],
+      [2, '240001', '360001'],
+    ]);
+    // Each range read exactly the source rows inside its bounds.
+    for (const p of parts) {
+      const [inRange] = await source.db.query<{ n: string }>(
+        'select count(*) as n from events where id >= $1 and id < $2',
+        [p.lo, p.hi],
+      );
+      expect(p.read).toBe(inRange!.n);
+    }
+    const verified = await runVerify({ planPath: plan });
+    expect(verified.tables.map((t) => [t.table, t.status, t.targetRows])).toEqual([
+      ['events', 'match', 120000],
+    ]);
+  });
+
   it('connection_limit in the target URL bounds the sessions the copy holds there', async () => {
     const source = await sqliteCopy(...SQLITE.chinook);
     const target = await createTestDatabase('copy_limit');
