@@ -1,23 +1,8 @@
-import { emptyTable } from '../catalog/empty.js';
-import type { Catalog, Column, Table } from '../catalog/model.js';
+import { emptyTable, plainColumn } from '../catalog/empty.js';
+import type { Catalog, Table } from '../catalog/model.js';
 import type { Ownership } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { AUTH_USERS_TABLE } from '../schema/generate.js';
-
-const column = (name: string, position: number, type: string, nullable: boolean): Column => ({
-  name,
-  position,
-  type,
-  baseType: type,
-  isArray: false,
-  userType: null,
-  nullable,
-  default: null,
-  generated: null,
-  identity: null,
-  autoIncrement: false,
-  comment: null,
-});
 
 /**
  * Supabase's auth.users, as a source table of the service that takes users over (supabase.usersService): it
@@ -34,9 +19,9 @@ export function withAuthUsers(
   const users: Table = {
     ...emptyTable('auth', 'users', 'auth.users'),
     columns: [
-      column('id', 1, 'uuid', false),
-      column('email', 2, 'text', true),
-      column('created_at', 3, 'timestamp with time zone', true),
+      plainColumn('id', 'uuid', 1, false),
+      plainColumn('email', 'text', 2, true),
+      plainColumn('created_at', 'timestamp with time zone', 3, true),
     ],
     primaryKey: { name: null, columns: ['id'] },
   };

@@ -10,16 +10,13 @@ import {
   TableSlots,
 } from '../copy/run.js';
 import { CleaveError } from '../core/errors.js';
-import { connect } from '../db/connect.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
-import { connectionLimitOf, parseDatabaseUrl } from '../db/url.js';
+import { connectionLimitOf } from '../db/url.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { readMigrationDir } from '../migrations/files.js';
 import { migrateUp } from '../migrations/runner.js';
-import { resolveOwnership } from '../plan/ownership.js';
-import { withAuthUsers } from './auth-users.js';
-import { loadPlanFile } from './plan-file.js';
-import { resolveTargets, resolveUrl } from './targets.js';
+import { openPlanSource } from './plan-source.js';
+import { resolveTargets } from './targets.js';
 
 export interface CopyAppOptions {
   planPath: string;
@@ -49,40 +46,8 @@ export interface CopyAppResult {
 
 /** `cleave copy`: every owned table of every (or the chosen) service from the source into its target. */
 export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
-  const planFile = await loadPlanFile(options.planPath, options.env);
-  let { plan } = planFile;
-  const source = await connect(plan.source.url, { baseDir: planFile.dir, role: 'source' });
-  const secrets = [...planFile.secrets];
-  for (const spec of Object.values(plan.tables ?? {})) {
-    for (const col of Object.values(spec.columns ?? {})) {
-      const key = col.encrypt ? (options.env ?? process.env)[col.encrypt.keyEnv] : undefined;
-      if (key) secrets.push(key);
-    }
-  }
+  const { planFile, plan, source, catalog, ownership, secrets, openSource } = await openPlanSource(options);
   try {
-    const catalog = await introspect(source, { schemas: plan.source.schemas, counts: 'estimate' });
-    let ownership = resolveOwnership(plan, catalog, planFile.lineOf);
-    const errors = ownership.problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0)
-      throw new CleaveError('PLAN_INVALID', errors[0]!.message, {
-        hint: errors[0]!.hint ?? 'run `cleave analyze`',
-      });
-    ({ plan, ownership } = withAuthUsers(plan, catalog, ownership));
-    const unknown = (options.tables ?? []).filter((t) => !catalog.tables.some((x) => x.id === t));
-    if (unknown.length > 0)
-      throw new CleaveError('PLAN_INVALID', `no table ${unknown.join(', ')} in the source`, {
-        hint: 'name tables as `cleave analyze` lists them',
-      });
-
-    const sourceUrl = parseDatabaseUrl(plan.source.url, planFile.dir);
-    let openSource: (() => ReturnType<typeof openSession>) | undefined;
-    if (sourceUrl.engine !== 'sqlite') {
-      const connectionString =
-        sourceUrl.engine === 'postgres'
-          ? sourceUrl.connectionString
-          : (await resolveUrl(plan.source.url, false)).connectionString;
-      openSource = () => openSession(connectionString, sourceUrl.display, 'source');
-    }
     const targets = await resolveTargets(planFile, {
       services: options.services,
       migrationsDir: options.migrationsDir,
@@ -150,7 +115,7 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
           catalog,
           plan,
           source,
-          openSource,
+          openSource: openSource ?? undefined,
           chunkRows: options.chunkRows,
           jobs,
           slots,

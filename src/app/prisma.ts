@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { catalogOf, emptyTable } from '../catalog/empty.js';
+import { catalogOf, emptyTable, plainColumn } from '../catalog/empty.js';
 import { introspect } from '../catalog/introspect.js';
-import type { Catalog, Column, ForeignKey, Table } from '../catalog/model.js';
+import type { Catalog, ForeignKey, Table } from '../catalog/model.js';
 import { CleaveError, type PlanIssue } from '../core/errors.js';
 import { PostgresDatabase } from '../db/postgres.js';
 import { proposeServices } from '../plan/propose.js';
@@ -245,7 +245,7 @@ export function catalogFromPrisma(models: readonly PrismaModelInfo[]): Catalog {
   const schemaOf = (m: PrismaModelInfo) => m.schema ?? 'public';
   const tables: Table[] = models.map((m) => ({
     ...emptyTable(schemaOf(m), m.table, tableId(m)),
-    columns: m.columns.map((c, i) => column(c.column, c.type, i + 1, c.optional)),
+    columns: m.columns.map((c, i) => plainColumn(c.column, c.type, i + 1, c.optional)),
     primaryKey: m.primaryKey.length > 0 ? { name: null, columns: m.primaryKey } : null,
     foreignKeys: m.relations.flatMap((r) => {
       const to = byName.get(r.to);
@@ -263,7 +263,7 @@ export function catalogFromPrisma(models: readonly PrismaModelInfo[]): Catalog {
       joins.add(name);
       tables.push({
         ...emptyTable(schemaOf(a), name, schemaOf(a) === 'public' ? name : `${schemaOf(a)}.${name}`),
-        columns: [column('A', 'String', 1, false), column('B', 'String', 2, false)],
+        columns: [plainColumn('A', 'String', 1, false), plainColumn('B', 'String', 2, false)],
         foreignKeys: [
           foreignKey(['A'], schemaOf(a), a.table, a.primaryKey),
           foreignKey(['B'], schemaOf(b), b.table, b.primaryKey),
@@ -272,23 +272,6 @@ export function catalogFromPrisma(models: readonly PrismaModelInfo[]): Catalog {
     }
   }
   return catalogOf(tables, { database: 'schema.prisma' });
-}
-
-function column(name: string, type: string, position: number, nullable: boolean): Column {
-  return {
-    name,
-    position,
-    type,
-    baseType: type,
-    isArray: false,
-    userType: null,
-    nullable,
-    default: null,
-    generated: null,
-    identity: null,
-    autoIncrement: false,
-    comment: null,
-  };
 }
 
 function foreignKey(columns: string[], schema: string, name: string, refColumns: string[]): ForeignKey {

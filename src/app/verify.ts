@@ -1,24 +1,20 @@
-import type pg from 'pg';
 import { introspect } from '../catalog/introspect.js';
 import type { Catalog } from '../catalog/model.js';
 import { CleaveError, messageOf } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
-import { connect } from '../db/connect.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import { connectionLimitOf, parseDatabaseUrl } from '../db/url.js';
+import { connectionLimitOf } from '../db/url.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { targetNames } from '../plan/names.js';
-import { resolveOwnership } from '../plan/ownership.js';
 import { AUTH_USERS_TABLE, serviceRoleName } from '../schema/generate.js';
 import { CANONICAL_SESSION } from '../verify/canonical.js';
 import { compareTable, type TableResult, type VerifyEvent } from '../verify/compare.js';
 import { checkIsolation, type IsolationFinding } from '../verify/isolation.js';
 import { PostgresSide, type Side, SqliteSide } from '../verify/sides.js';
 import { tableSpec } from '../verify/spec.js';
-import { withAuthUsers } from './auth-users.js';
-import { loadPlanFile } from './plan-file.js';
-import { resolveTargets, resolveUrl, type ServiceTarget } from './targets.js';
+import { openPlanSource } from './plan-source.js';
+import { resolveTargets, type ServiceTarget } from './targets.js';
 
 export interface VerifyAppOptions {
   planPath: string;
@@ -47,29 +43,15 @@ export interface VerifyAppResult {
 /** `cleave verify`: compares every owned table of every (or the chosen) service with the source. */
 export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppResult> {
   const env = options.env ?? process.env;
-  const planFile = await loadPlanFile(options.planPath, env);
-  let { plan } = planFile;
-  const secrets = [...planFile.secrets];
-  for (const spec of Object.values(plan.tables ?? {}))
-    for (const col of Object.values(spec.columns ?? {})) {
-      const key = col.encrypt ? env[col.encrypt.keyEnv] : undefined;
-      if (key) secrets.push(key);
-    }
-  const source = await connect(plan.source.url, { baseDir: planFile.dir, role: 'source' });
+  const {
+    planFile,
+    plan,
+    source,
+    ownership,
+    secrets,
+    openSource: openPlainSource,
+  } = await openPlanSource(options);
   try {
-    const catalog = await introspect(source, { schemas: plan.source.schemas, counts: 'estimate' });
-    let ownership = resolveOwnership(plan, catalog, planFile.lineOf);
-    const errors = ownership.problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0)
-      throw new CleaveError('PLAN_INVALID', errors[0]!.message, {
-        hint: errors[0]!.hint ?? 'run `cleave analyze`',
-      });
-    ({ plan, ownership } = withAuthUsers(plan, catalog, ownership));
-    const unknown = (options.tables ?? []).filter((t) => !catalog.tables.some((x) => x.id === t));
-    if (unknown.length > 0)
-      throw new CleaveError('PLAN_INVALID', `no table ${unknown.join(', ')} in the source`, {
-        hint: 'name tables as `cleave analyze` lists them',
-      });
     const targets = await resolveTargets(planFile, { services: options.services });
     const open = (t: ServiceTarget) => async () => {
       const client = await openSession(t.connectionString, t.display);
@@ -79,19 +61,13 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
 
     const tables: TableResult[] = [];
     if (!options.isolationOnly) {
-      const sourceUrl = parseDatabaseUrl(plan.source.url, planFile.dir);
-      let openSource: (() => Promise<pg.Client>) | null = null;
-      if (sourceUrl.engine !== 'sqlite') {
-        const connectionString =
-          sourceUrl.engine === 'postgres'
-            ? sourceUrl.connectionString
-            : (await resolveUrl(plan.source.url, false)).connectionString;
-        openSource = async () => {
-          const client = await openSession(connectionString, sourceUrl.display, 'source');
-          for (const sql of CANONICAL_SESSION) await client.query(sql);
-          return client;
-        };
-      }
+      const openSource = openPlainSource
+        ? async () => {
+            const client = await openPlainSource();
+            for (const sql of CANONICAL_SESSION) await client.query(sql);
+            return client;
+          }
+        : null;
       for (const target of targets) {
         const service = ownership.services.find((s) => s.name === target.service)!;
         const targetCatalog = await readTarget(target);

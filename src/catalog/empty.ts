@@ -1,4 +1,4 @@
-import type { Catalog, Table } from './model.js';
+import type { Catalog, Column, Table } from './model.js';
 
 /** A table with nothing in it yet: for catalogs built from something other than a database (a Prisma schema). */
 export function emptyTable(schema: string, name: string, id: string): Table {
@@ -43,5 +43,23 @@ export function catalogOf(tables: Table[], fields: Partial<Omit<Catalog, 'tables
     functions: [],
     supabase: null,
     ...fields,
+  };
+}
+
+/** A plain column: no default, identity, generation or user type. */
+export function plainColumn(name: string, type: string, position: number, nullable: boolean): Column {
+  return {
+    name,
+    position,
+    type,
+    baseType: type,
+    isArray: false,
+    userType: null,
+    nullable,
+    default: null,
+    generated: null,
+    identity: null,
+    autoIncrement: false,
+    comment: null,
   };
 }

@@ -111,6 +111,15 @@ function refuseDrift(service: string, files: MigrationFile[], applied: AppliedMi
   }
 }
 
+/** Every run that changes a service: the session set up, then the service's migration lock held (or waited for). */
+async function lockService(client: pg.ClientBase, service: string, options: RunOptions) {
+  await prepareSession(client);
+  return acquireLock(client, `cleave:migrate:${service}`, {
+    timeoutMs: options.lockTimeoutMs ?? 60_000,
+    onWait: () => options.onEvent?.({ service, version: '', name: '', event: 'waiting-for-lock' }),
+  });
+}
+
 /**
  * Applies pending migrations of one service, in order, holding the service's migration lock on this session.
  * Each migration runs in one transaction together with its ledger row; a statement that cannot run in a
@@ -124,11 +133,7 @@ export async function migrateUp(
   files: MigrationFile[],
   options: RunOptions & { to?: string } = {},
 ): Promise<MigrationStatus[]> {
-  await prepareSession(client);
-  const release = await acquireLock(client, `cleave:migrate:${service}`, {
-    timeoutMs: options.lockTimeoutMs ?? 60_000,
-    onWait: () => options.onEvent?.({ service, version: '', name: '', event: 'waiting-for-lock' }),
-  });
+  const release = await lockService(client, service, options);
   try {
     const applied = await readApplied(client, service);
     refuseDrift(service, files, applied);
@@ -296,10 +301,7 @@ export async function migrateDown(
   files: MigrationFile[],
   options: RunOptions & { to?: string } = {},
 ): Promise<MigrationStatus[]> {
-  await prepareSession(client);
-  const release = await acquireLock(client, `cleave:migrate:${service}`, {
-    timeoutMs: options.lockTimeoutMs ?? 60_000,
-  });
+  const release = await lockService(client, service, options);
   try {
     const applied = await readApplied(client, service);
     const targets =
@@ -365,8 +367,7 @@ export async function baseline(
   files: MigrationFile[],
   options: { to?: string } = {},
 ): Promise<string[]> {
-  await prepareSession(client);
-  const release = await acquireLock(client, `cleave:migrate:${service}`, { timeoutMs: 60_000 });
+  const release = await lockService(client, service, {});
   try {
     const done = new Set((await readApplied(client, service)).map((a) => a.version));
     const recorded: string[] = [];

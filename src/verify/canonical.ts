@@ -608,17 +608,21 @@ function quoting(v: string): 0 | 1 | 2 {
   return q;
 }
 
+/** One field of a record as record_out writes it: quoted when needed, with `"` and `\\` doubled. */
+export function recordField(v: string): string {
+  const q = quoting(v);
+  if (q === 0) return v;
+  if (q === 1) return `"${v}"`;
+  return `"${v.includes('\\') ? v.replace(/["\\]/g, '$&$&') : v.replaceAll('"', '""')}"`;
+}
+
 /** JavaScript: a row of canonical values as PostgreSQL's record output prints it. */
 export function rowText(values: readonly (string | null)[]): string {
   let out = '(';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ',';
     const v = values[i];
-    if (v === null || v === undefined) continue;
-    const q = quoting(v);
-    if (q === 0) out += v;
-    else if (q === 1) out += `"${v}"`;
-    else out += `"${v.includes('\\') ? v.replace(/["\\]/g, '$&$&') : v.replaceAll('"', '""')}"`;
+    if (v !== null && v !== undefined) out += recordField(v);
   }
   return `${out})`;
 }

@@ -5,6 +5,7 @@
  * It is not a cryptographic hash: it finds accidental differences (a random change goes unnoticed with
  * probability 2^-64 per bucket), not forged ones.
  */
+import { recordField } from './canonical.js';
 
 /** SQL: the row hash of a text expression (collation "C": the hash is then of the bytes, always). */
 export function hashSql(text: string): string {
@@ -203,7 +204,7 @@ function writeRecord(fields: readonly (string | null)[]): number {
       k[pos++] = c;
     }
     if (!ascii) {
-      pos = start + k.write(quoteField(v), start, 'utf8');
+      pos = start + k.write(recordField(v), start, 'utf8');
     } else if (quote) {
       k.copyWithin(start + 1, start, pos);
       k[start] = 34;
@@ -214,14 +215,4 @@ function writeRecord(fields: readonly (string | null)[]): number {
   if (pos + 1 > scratch.length) grow(pos + 1);
   scratch[pos++] = 41;
   return pos;
-}
-
-/** One field as record_out writes it (quoted when needed, `"` and `\\` doubled). */
-function quoteField(v: string): string {
-  let quote = v.length === 0;
-  for (let i = 0; i < v.length && !quote; i++) {
-    const c = v.charCodeAt(i);
-    quote = c === 34 || c === 92 || c === 44 || c === 40 || c === 41 || c === 32 || (c >= 9 && c <= 13);
-  }
-  return quote ? `"${v.replace(/["\\]/g, '$&$&')}"` : v;
 }

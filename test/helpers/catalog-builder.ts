@@ -1,4 +1,4 @@
-import { catalogOf, emptyTable } from '../../src/catalog/empty.js';
+import { catalogOf, emptyTable, plainColumn } from '../../src/catalog/empty.js';
 import type { Catalog, Column, ForeignKey, Key, Table } from '../../src/catalog/model.js';
 
 /**
@@ -41,20 +41,7 @@ export function splitId(id: string): { schema: string; name: string } {
 export function column(name: string, declared: string, position: number): Column {
   const nullable = declared.endsWith('?');
   const type = nullable ? declared.slice(0, -1) : declared;
-  return {
-    name,
-    position,
-    type,
-    baseType: type.replace(/\(.*$/, ''),
-    isArray: false,
-    userType: null,
-    nullable,
-    default: null,
-    generated: null,
-    identity: null,
-    autoIncrement: false,
-    comment: null,
-  };
+  return { ...plainColumn(name, type, position, nullable), baseType: type.replace(/\(.*$/, '') };
 }
 
 function foreignKey(spec: FkSpec): ForeignKey {

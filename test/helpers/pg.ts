@@ -60,3 +60,31 @@ export async function dropDatabase(name: string): Promise<void> {
     await server.close();
   }
 }
+
+/**
+ * Runs `work` while watching the database's sessions named `cleave` (those of `db`'s own pool counted before and
+ * taken off); returns its result and the most seen at once.
+ */
+export async function peakSessions<T>(db: PostgresDatabase, work: () => Promise<T>): Promise<[T, number]> {
+  const sessions = async () =>
+    (
+      await db.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'cleave'`,
+      )
+    )[0]!.n;
+  const own = await sessions();
+  let peak = 0;
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      peak = Math.max(peak, (await sessions()) - own);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  try {
+    return [await work(), peak];
+  } finally {
+    polling = false;
+    await poll;
+  }
+}

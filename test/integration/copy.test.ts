@@ -6,7 +6,7 @@ import { runMigrateUp } from '../../src/app/migrate.js';
 import { loadPlanFile } from '../../src/app/plan-file.js';
 import { runVerify } from '../../src/app/verify.js';
 import { loadPagila, SQLITE, sqliteCopy } from '../helpers/fixtures.js';
-import { createTestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, peakSessions } from '../helpers/pg.js';
 import { projectWithPlan } from '../helpers/project.js';
 
 const CHINOOK_PLAN = (source: string) => `version: 1
@@ -136,24 +136,9 @@ describe('cleave copy', () => {
       targetUrl: `${target.url}?connection_limit=4`,
     });
     await runGenerate({ planPath: plan });
-    const sessions = async () =>
-      (
-        await target.db.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'cleave'`,
-        )
-      )[0]!.n;
-    const own = await sessions();
-    let peak = 0;
-    let polling = true;
-    const poll = (async () => {
-      while (polling) {
-        peak = Math.max(peak, (await sessions()) - own);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-    const result = await runCopy({ planPath: plan, create: true, chunkRows: 500, jobs: 6 });
-    polling = false;
-    await poll;
+    const [result, peak] = await peakSessions(target.db, () =>
+      runCopy({ planPath: plan, create: true, chunkRows: 500, jobs: 6 }),
+    );
     expect(result.tables.reduce((n, t) => n + t.written, 0)).toBe(15607);
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(4);

@@ -6,7 +6,7 @@ import { runGenerate } from '../../src/app/generate.js';
 import { runVerify } from '../../src/app/verify.js';
 import { runCli } from '../helpers/cli.js';
 import { SQLITE, sqliteCopy } from '../helpers/fixtures.js';
-import { createTestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, peakSessions } from '../helpers/pg.js';
 import { projectWithPlan } from '../helpers/project.js';
 
 const CHINOOK_PLAN = (source: string) => `version: 1
@@ -41,25 +41,7 @@ describe('cleave verify', () => {
       limited,
       (await readFile(plan, 'utf8')).replace(target.url, `${target.url}?connection_limit=2`),
     );
-    // Sessions of this test's own pool are counted before, and taken off.
-    const sessions = async () =>
-      (
-        await target.db.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'cleave'`,
-        )
-      )[0]!.n;
-    const own = await sessions();
-    let peak = 0;
-    let polling = true;
-    const poll = (async () => {
-      while (polling) {
-        peak = Math.max(peak, (await sessions()) - own);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-    const bounded = await runVerify({ planPath: limited, jobs: 4 });
-    polling = false;
-    await poll;
+    const [bounded, peak] = await peakSessions(target.db, () => runVerify({ planPath: limited, jobs: 4 }));
     expect(bounded.ok).toBe(true);
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(2);
