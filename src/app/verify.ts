@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { introspect } from '../catalog/introspect.js';
 import type { Catalog } from '../catalog/model.js';
 import { CleaveError, messageOf } from '../core/errors.js';
@@ -29,6 +30,11 @@ export interface VerifyAppOptions {
   jobs?: number;
   /** SQLite sources: tables from this many rows are read in worker threads (default 200,000). */
   workerRows?: number;
+  /**
+   * The row hash: `typed` (the default, where every PostgreSQL side is 14 or later) or `text` (always possible;
+   * chosen by itself for older servers).
+   */
+  hashFormat?: 'typed' | 'text';
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: VerifyEvent) => void;
 }
@@ -125,6 +131,11 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
             const targetClient = await open(target)();
             const sourceClient = openSource ? await openSource() : null;
             try {
+              const typed =
+                options.hashFormat !== 'text' &&
+                (await hasRecordHash(targetClient)) &&
+                (sourceClient === null || (await hasRecordHash(sourceClient)));
+              spec.hashFormat = typed ? 'typed' : 'text';
               const sourceSide: Side = sourceClient
                 ? new PostgresSide(sourceClient, spec, 'source')
                 : new SqliteSide(source as SqliteDatabase, spec, options.workerRows);
@@ -233,6 +244,12 @@ async function readTarget(target: ServiceTarget): Promise<Catalog> {
   } finally {
     await db.close();
   }
+}
+
+/** hash_record_extended, which the typed row hash needs, is in PostgreSQL 14 and later. */
+async function hasRecordHash(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  return Number(rows[0]?.v ?? 0) >= 140000;
 }
 
 /** Runs `work` over `items`, at most `limit` at once, keeping the items' order in the result. */

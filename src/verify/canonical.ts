@@ -308,10 +308,6 @@ function fastTimestamp(s: string): string | null {
   return `${m[1]} ${m[2]}${m[3]}${fraction}+00`;
 }
 
-/**
- * JSON through JSON.parse when nothing in it can lose precision there (no fractions, exponents or integers
- * past 2^53) and every key is ASCII (byte length = string length); otherwise null, and the full parser runs.
- */
 /** Cursor of the flat-object scanner (module-level helpers: no closure per call on the hot path). */
 const cursor = { t: '', i: 0 };
 
@@ -326,97 +322,169 @@ function skipJsonSpace(): void {
   cursor.i = i;
 }
 
-/** A string without escapes or non-ASCII characters, with its quotes; null otherwise. */
-function plainJsonToken(): string | null {
+/** A string without escapes or non-ASCII characters at the cursor, quotes included: its end, or -1. */
+function plainJsonToken(): number {
   const { t } = cursor;
   let i = cursor.i;
-  if (t.charCodeAt(i) !== 34) return null;
-  const start = i;
+  if (t.charCodeAt(i) !== 34) return -1;
   for (i++; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c === 34) {
       cursor.i = i + 1;
-      return t.slice(start, i + 1);
+      return i + 1;
     }
-    if (c === 92 || c < 32 || c > 126) return null;
+    if (c === 92 || c < 32 || c > 126) return -1;
   }
-  return null;
+  return -1;
 }
 
-const byKey = (a: [string, string], b: [string, string]) =>
-  a[0].length - b[0].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-const byLengthThenCode = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+/** Members of the flat object last scanned: offsets of each key (quotes included) and value in the text. */
+const MAX_MEMBERS = 64;
+const keyStart = new Int32Array(MAX_MEMBERS);
+const keyEnd = new Int32Array(MAX_MEMBERS);
+/** -1: the value `-0`, which jsonb prints as `0`. */
+const valueStart = new Int32Array(MAX_MEMBERS);
+const valueEnd = new Int32Array(MAX_MEMBERS);
+/** Member indexes in jsonb's order, the last of duplicate keys only. */
+const order = new Int32Array(MAX_MEMBERS);
+
+/** Keys sort by length, then bytes (ASCII: code units); equal keys by position. */
+function keyBefore(t: string, x: number, y: number): boolean {
+  const lx = keyEnd[x]! - keyStart[x]!;
+  const ly = keyEnd[y]! - keyStart[y]!;
+  if (lx !== ly) return lx < ly;
+  for (let i = 0; i < lx; i++) {
+    const a = t.charCodeAt(keyStart[x]! + i);
+    const b = t.charCodeAt(keyStart[y]! + i);
+    if (a !== b) return a < b;
+  }
+  return x < y;
+}
+
+function sameKey(t: string, x: number, y: number): boolean {
+  const n = keyEnd[x]! - keyStart[x]!;
+  if (n !== keyEnd[y]! - keyStart[y]!) return false;
+  for (let i = 0; i < n; i++)
+    if (t.charCodeAt(keyStart[x]! + i) !== t.charCodeAt(keyStart[y]! + i)) return false;
+  return true;
+}
 
 /**
- * The commonest JSON in a SQLite column, a flat object of plain values ({"k": 1, "tag": "x", "on": true}), in one
- * pass without building objects; null for anything else (nesting, escapes, fractions, long integers, non-ASCII).
+ * The commonest JSON in a SQLite column, a flat object of plain values ({"k": 1, "tag": "x", "on": true}),
+ * scanned in one pass without building objects: fills `order` and returns how many members it keeps, or -1 for
+ * anything else (nesting, escapes, fractions, long integers, non-ASCII, more than 64 members).
  */
-function flatJsonObject(t: string): string | null {
+function scanFlatObject(t: string): number {
   cursor.t = t;
   cursor.i = 0;
   skipJsonSpace();
-  if (t.charCodeAt(cursor.i) !== 123) return null;
+  if (t.charCodeAt(cursor.i) !== 123) return -1;
   cursor.i++;
   skipJsonSpace();
-  const members: [string, string][] = [];
+  let n = 0;
   if (t.charCodeAt(cursor.i) === 125) cursor.i++;
   else {
     for (;;) {
+      if (n === MAX_MEMBERS) return -1;
       skipJsonSpace();
+      keyStart[n] = cursor.i;
       const key = plainJsonToken();
-      if (key === null) return null;
+      if (key < 0) return -1;
+      keyEnd[n] = key;
       skipJsonSpace();
-      if (t.charCodeAt(cursor.i) !== 58) return null;
+      if (t.charCodeAt(cursor.i) !== 58) return -1;
       cursor.i++;
       skipJsonSpace();
-      let value: string | null;
       let i = cursor.i;
       const c = t.charCodeAt(i);
-      if (c === 34) value = plainJsonToken();
-      else if (c === 45 || (c >= 48 && c <= 57)) {
-        const start = i;
+      valueStart[n] = i;
+      if (c === 34) {
+        if (plainJsonToken() < 0) return -1;
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
         if (c === 45) i++;
         const digits = i;
         while (i < t.length && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) i++;
         const d = i - digits;
-        if (d === 0 || d > 15 || (d > 1 && t.charCodeAt(digits) === 48)) return null;
+        if (d === 0 || d > 15 || (d > 1 && t.charCodeAt(digits) === 48)) return -1;
         const next = t.charCodeAt(i);
-        if (next === 46 || next === 101 || next === 69) return null;
-        value = t.slice(start, i);
-        if (value === '-0') value = '0';
+        if (next === 46 || next === 101 || next === 69) return -1;
+        if (c === 45 && d === 1 && t.charCodeAt(digits) === 48) valueStart[n] = -1;
         cursor.i = i;
-      } else if (t.startsWith('true', i)) {
-        value = 'true';
-        cursor.i += 4;
-      } else if (t.startsWith('false', i)) {
-        value = 'false';
-        cursor.i += 5;
-      } else if (t.startsWith('null', i)) {
-        value = 'null';
-        cursor.i += 4;
-      } else return null;
-      if (value === null) return null;
-      members.push([key, value]);
+      } else if (t.startsWith('true', i)) cursor.i += 4;
+      else if (t.startsWith('false', i)) cursor.i += 5;
+      else if (t.startsWith('null', i)) cursor.i += 4;
+      else return -1;
+      valueEnd[n] = cursor.i;
+      n++;
       skipJsonSpace();
       const sep = t.charCodeAt(cursor.i++);
       if (sep === 125) break;
-      if (sep !== 44) return null;
+      if (sep !== 44) return -1;
     }
   }
   skipJsonSpace();
-  if (cursor.i !== t.length) return null;
-  // The last of duplicate keys wins (as in jsonb); keys sort by length, then bytes (ASCII: code units).
-  if (members.length > 1) {
-    members.sort(byKey);
-    for (let m = members.length - 1; m > 0; m--)
-      if (members[m - 1]![0] === members[m]![0]) members.splice(m - 1, 1);
+  if (cursor.i !== t.length) return -1;
+  // Insertion sort (objects are small), then the last of each run of equal keys (as in jsonb).
+  for (let m = 0; m < n; m++) {
+    let j = m;
+    while (j > 0 && keyBefore(t, m, order[j - 1]!)) {
+      order[j] = order[j - 1]!;
+      j--;
+    }
+    order[j] = m;
   }
+  let kept = 0;
+  for (let m = 0; m < n; m++) {
+    if (m + 1 < n && sameKey(t, order[m]!, order[m + 1]!)) continue;
+    order[kept++] = order[m]!;
+  }
+  return kept;
+}
+
+/** The canonical text of a flat object (see scanFlatObject), or null. */
+function flatJsonObject(t: string): string | null {
+  const n = scanFlatObject(t);
+  if (n < 0) return null;
   let out = '{';
-  for (let m = 0; m < members.length; m++)
-    out += `${m === 0 ? '' : ', '}${members[m]![0]}: ${members[m]![1]}`;
+  for (let m = 0; m < n; m++) {
+    const x = order[m]!;
+    const value = valueStart[x]! < 0 ? '0' : t.slice(valueStart[x]!, valueEnd[x]!);
+    out += `${m === 0 ? '' : ', '}${t.slice(keyStart[x]!, keyEnd[x]!)}: ${value}`;
+  }
   return `${out}}`;
 }
 
+/**
+ * The canonical text of a flat object (see scanFlatObject) written as bytes into `into` (which must hold twice
+ * the text's length plus 2), without building a string: its length, or -1.
+ */
+export function flatJsonBytes(t: string, into: Buffer): number {
+  const n = scanFlatObject(t);
+  if (n < 0) return -1;
+  let p = 0;
+  into[p++] = 123;
+  for (let m = 0; m < n; m++) {
+    const x = order[m]!;
+    if (m > 0) {
+      into[p++] = 44;
+      into[p++] = 32;
+    }
+    for (let i = keyStart[x]!; i < keyEnd[x]!; i++) into[p++] = t.charCodeAt(i);
+    into[p++] = 58;
+    into[p++] = 32;
+    if (valueStart[x]! < 0) into[p++] = 48;
+    else for (let i = valueStart[x]!; i < valueEnd[x]!; i++) into[p++] = t.charCodeAt(i);
+  }
+  into[p++] = 125;
+  return p;
+}
+
+const byLengthThenCode = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * JSON through JSON.parse when nothing in it can lose precision there (no fractions, exponents or integers
+ * past 2^53) and every key is ASCII (byte length = string length); otherwise null, and the full parser runs.
+ */
 function fastJson(text: string): string | null {
   const flat = flatJsonObject(text);
   if (flat !== null) return flat;

@@ -14,10 +14,15 @@ export function hashSql(text: string): string {
 
 let scratch = Buffer.allocUnsafeSlow(1 << 16);
 
-/** The UTF-8 bytes of `text` in a reused buffer; returns their length. */
-function utf8(text: string): number {
+/** The UTF-8 bytes of `text` in a reused buffer (`scratchBuffer()`); returns their length. */
+export function utf8(text: string): number {
   if (text.length * 3 > scratch.length) grow(text.length * 3);
   return scratch.write(text, 0, 'utf8');
+}
+
+/** The buffer utf8() and writeRecord() write into (it may be replaced by a larger one). */
+export function scratchBuffer(): Buffer {
+  return scratch;
 }
 
 function grow(bytes: number): void {
@@ -28,18 +33,44 @@ function grow(bytes: number): void {
 
 const rot = (x: number, k: number) => (x << k) | (x >>> (32 - k));
 
-// The result of hashBytes (two numbers, no array per row).
-let hashHi = 0;
-let hashLo = 0;
+/** The result of the last hash (two numbers, no array or BigInt per row): high half signed, low half unsigned. */
+export let hashHi = 0;
+export let hashLo = 0;
 
 const word = (k: Buffer, i: number) => k[i]! | (k[i + 1]! << 8) | (k[i + 2]! << 16) | (k[i + 3]! << 24);
 
-/** hash_bytes_extended(k, len, 0): sets hashHi (signed) and hashLo (unsigned). */
-function hashBytes(k: Buffer, length: number): void {
+/**
+ * hash_bytes_extended(k, len, seed), the seed given as its high and low 32 bits: sets hashHi and hashLo.
+ * A seed other than 0 perturbs the state first, as PostgreSQL does (the seed as a 12-byte chunk of its own).
+ */
+export function hashBytes(k: Buffer, length: number, seedHi = 0, seedLo = 0): void {
   let len = length;
   let a = (0x9e3779b9 + len + 3923095) | 0;
   let b = a;
   let c = a;
+  if (seedHi !== 0 || seedLo !== 0) {
+    a = (a + seedHi) | 0;
+    b = (b + seedLo) | 0;
+    // mix(a, b, c)
+    a = (a - c) | 0;
+    a ^= rot(c, 4);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 6);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 8);
+    b = (b + a) | 0;
+    a = (a - c) | 0;
+    a ^= rot(c, 16);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 19);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 4);
+    b = (b + a) | 0;
+  }
   let i = 0;
   while (len >= 12) {
     a = (a + word(k, i)) | 0;
@@ -121,6 +152,168 @@ function hashBytes(k: Buffer, length: number): void {
   hashLo = c >>> 0;
 }
 
+/**
+ * hash_uint32_extended(k, seed): what hashint2/4/8extended, hashcharextended (booleans) and the date and
+ * timestamp hashes reduce to. Sets hashHi and hashLo.
+ */
+export function hashUint32(k: number, seedHi = 0, seedLo = 0): void {
+  let a = (0x9e3779b9 + 4 + 3923095) | 0;
+  let b = a;
+  let c = a;
+  if (seedHi !== 0 || seedLo !== 0) {
+    a = (a + seedHi) | 0;
+    b = (b + seedLo) | 0;
+    a = (a - c) | 0;
+    a ^= rot(c, 4);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 6);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 8);
+    b = (b + a) | 0;
+    a = (a - c) | 0;
+    a ^= rot(c, 16);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 19);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 4);
+    b = (b + a) | 0;
+  }
+  a = (a + k) | 0;
+  c ^= b;
+  c = (c - rot(b, 14)) | 0;
+  a ^= c;
+  a = (a - rot(c, 11)) | 0;
+  b ^= a;
+  b = (b - rot(a, 25)) | 0;
+  c ^= b;
+  c = (c - rot(b, 16)) | 0;
+  a ^= c;
+  a = (a - rot(c, 4)) | 0;
+  b ^= a;
+  b = (b - rot(a, 14)) | 0;
+  c ^= b;
+  c = (c - rot(b, 24)) | 0;
+  hashHi = b | 0;
+  hashLo = c >>> 0;
+}
+
+/**
+ * hash_bytes_extended(s, seed) straight from the characters of an ASCII string without NUL (its UTF-8 bytes are
+ * its characters): no copy into a buffer. False, with nothing hashed, for any other string.
+ */
+export function hashAscii(s: string, seedHi: number, seedLo: number): boolean {
+  let len = s.length;
+  let a = (0x9e3779b9 + len + 3923095) | 0;
+  let b = a;
+  let c = a;
+  if (seedHi !== 0 || seedLo !== 0) {
+    a = (a + seedHi) | 0;
+    b = (b + seedLo) | 0;
+    a = (a - c) | 0;
+    a ^= rot(c, 4);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 6);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 8);
+    b = (b + a) | 0;
+    a = (a - c) | 0;
+    a ^= rot(c, 16);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 19);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 4);
+    b = (b + a) | 0;
+  }
+  // Any character outside 1..127 sets a bit above the seventh in (x - 1) | x; checked once, at the end.
+  let bad = 0;
+  let i = 0;
+  while (len >= 12) {
+    const x0 = s.charCodeAt(i);
+    const x1 = s.charCodeAt(i + 1);
+    const x2 = s.charCodeAt(i + 2);
+    const x3 = s.charCodeAt(i + 3);
+    const x4 = s.charCodeAt(i + 4);
+    const x5 = s.charCodeAt(i + 5);
+    const x6 = s.charCodeAt(i + 6);
+    const x7 = s.charCodeAt(i + 7);
+    const x8 = s.charCodeAt(i + 8);
+    const x9 = s.charCodeAt(i + 9);
+    const x10 = s.charCodeAt(i + 10);
+    const x11 = s.charCodeAt(i + 11);
+    bad |=
+      (x0 - 1) |
+      x0 |
+      (x1 - 1) |
+      x1 |
+      (x2 - 1) |
+      x2 |
+      (x3 - 1) |
+      x3 |
+      (x4 - 1) |
+      x4 |
+      (x5 - 1) |
+      x5 |
+      ((x6 - 1) | x6 | (x7 - 1) | x7 | (x8 - 1) | x8 | (x9 - 1) | x9 | (x10 - 1) | x10 | (x11 - 1) | x11);
+    a = (a + (x0 | (x1 << 8) | (x2 << 16) | (x3 << 24))) | 0;
+    b = (b + (x4 | (x5 << 8) | (x6 << 16) | (x7 << 24))) | 0;
+    c = (c + (x8 | (x9 << 8) | (x10 << 16) | (x11 << 24))) | 0;
+    a = (a - c) | 0;
+    a ^= rot(c, 4);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 6);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 8);
+    b = (b + a) | 0;
+    a = (a - c) | 0;
+    a ^= rot(c, 16);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 19);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 4);
+    b = (b + a) | 0;
+    i += 12;
+    len -= 12;
+  }
+  // The last 11 characters at most: a, then b, then c from their second byte (the lowest is the length's).
+  for (let j = 0; j < len; j++) {
+    const x = s.charCodeAt(i + j);
+    bad |= (x - 1) | x;
+    if (j < 4) a = (a + (x << (8 * j))) | 0;
+    else if (j < 8) b = (b + (x << (8 * (j - 4)))) | 0;
+    else c = (c + (x << (8 * (j - 7)))) | 0;
+  }
+  if ((bad & ~0x7f) !== 0) return false;
+  c ^= b;
+  c = (c - rot(b, 14)) | 0;
+  a ^= c;
+  a = (a - rot(c, 11)) | 0;
+  b ^= a;
+  b = (b - rot(a, 25)) | 0;
+  c ^= b;
+  c = (c - rot(b, 16)) | 0;
+  a ^= c;
+  a = (a - rot(c, 4)) | 0;
+  b ^= a;
+  b = (b - rot(a, 14)) | 0;
+  c ^= b;
+  c = (c - rot(b, 24)) | 0;
+  hashHi = b | 0;
+  hashLo = c >>> 0;
+  return true;
+}
+
 /** The row hash of a canonical text, as a signed 64-bit integer (what hashtextextended returns). */
 export function rowHash(text: string): bigint {
   hashBytes(scratch, utf8(text));
@@ -139,6 +332,13 @@ export class HashSum {
 
   add(text: string): void {
     hashBytes(scratch, utf8(text));
+    this.hi += hashHi;
+    this.lo += hashLo;
+    if (++this.count % 1_000_000 === 0) this.fold();
+  }
+
+  /** Adds the hash just computed (hashHi, hashLo), e.g. a typed row hash. */
+  addHashed(): void {
     this.hi += hashHi;
     this.lo += hashLo;
     if (++this.count % 1_000_000 === 0) this.fold();
@@ -175,7 +375,7 @@ export function keyHash32(text: string): number {
  * ASCII values are copied char by char with their quoting decided in the same pass; others go through rowText's
  * rules and Buffer.write.
  */
-function writeRecord(fields: readonly (string | null)[]): number {
+export function writeRecord(fields: readonly (string | null)[]): number {
   let pos = 0;
   if (scratch.length < 64) grow(64);
   scratch[pos++] = 40;

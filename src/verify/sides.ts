@@ -15,6 +15,7 @@ import { rowSql } from './canonical.js';
 import { hashSql } from './hash.js';
 import { integerKey, type TableSpec } from './spec.js';
 import { SqliteRows, type SqliteScanJob, scanInWorkers, workersCanLoad } from './sqlite-scan.js';
+import { typedRowHashSql } from './typed-hash.js';
 
 export type Bucketing =
   | { kind: 'range'; min: bigint; width: bigint }
@@ -98,6 +99,11 @@ export class PostgresSide implements Side {
     return `CASE WHEN ${k} < ${b.min} THEN -1 ELSE (${k} - ${b.min}) / ${b.width} END`;
   }
 
+  private rowHashSql(): string {
+    if (this.spec.hashFormat === 'text') return hashSql(rowSql(this.values));
+    return typedRowHashSql(this.values.map((sql, i) => ({ sql, kind: this.spec.columns[i]!.kind })));
+  }
+
   async bounds() {
     const k = integerKey(this.spec) ? this.keyInteger : 'NULL::bigint';
     const { rows } = await this.client.query<{ min: string | null; max: string | null }>(
@@ -122,7 +128,7 @@ export class PostgresSide implements Side {
     try {
       await this.client.query('SET LOCAL enable_sort = off');
       ({ rows } = await this.client.query<{ b: number; n: string; s: string }>({
-        text: `SELECT b, count(*) AS n, sum(h)::text AS s FROM (SELECT ${this.bucketSql(b)} AS b, ${hashSql(rowSql(this.values))} AS h FROM ${this.from}${this.where()}) r GROUP BY b`,
+        text: `SELECT b, count(*) AS n, sum(h)::text AS s FROM (SELECT ${this.bucketSql(b)} AS b, ${this.rowHashSql()} AS h FROM ${this.from}${this.where()}) r GROUP BY b`,
         values: this.params,
       }));
     } finally {
@@ -198,10 +204,12 @@ export class SqliteSide implements Side {
       path: this.db.handle.name,
       table: this.spec.source.name,
       filter: this.spec.filter,
+      format: this.spec.hashFormat,
       columns: this.spec.columns.map((c) => ({
         source: c.source,
         type: c.type,
         enum: c.enum,
+        kind: c.kind,
         map: c.rules?.map,
         whenNull: c.rules?.whenNull,
         repair: c.rules?.repair,

@@ -8,6 +8,7 @@ import { tableOptionsOf, targetNames } from '../plan/names.js';
 import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { canonicalizerFor, canonicalSql } from './canonical.js';
+import { type HashKind, hashKindOf } from './typed-hash.js';
 
 /** One compared column: how each side computes its canonical value. */
 export interface VerifyColumn {
@@ -24,6 +25,8 @@ export interface VerifyColumn {
   encrypted: boolean;
   /** The target type is an enum (its labels compare as text). */
   enum: boolean;
+  /** How the column enters the typed row hash (null: inside its text field). */
+  kind: HashKind | null;
   /** SQLite source: the plan's value map and value for NULL (data, for worker threads). */
   rules?: {
     map?: Record<string, string | number | boolean | null>;
@@ -55,6 +58,11 @@ export interface TableSpec {
   filter: string | undefined;
   /** The key for decrypting encrypted columns (a bind parameter; never printed). */
   encryptionKey: string | undefined;
+  /**
+   * The row hash: `typed` (typed-hash.ts) when every PostgreSQL side has hash_record_extended (14 and later),
+   * else `text`, the hash of the whole row's canonical text.
+   */
+  hashFormat: 'typed' | 'text';
 }
 
 const INTEGER = new Set(['smallint', 'integer', 'bigint']);
@@ -109,6 +117,7 @@ export function tableSpec(input: {
       targetSql,
       encrypted: c.encrypted,
       enum: isEnum,
+      kind: hashKindOf(type, { enum: isEnum }),
       rules: { map: columnOptions?.map, whenNull: columnOptions?.whenNull, repair: columnOptions?.repair },
     });
   }
@@ -149,6 +158,7 @@ export function tableSpec(input: {
     key,
     filter,
     encryptionKey,
+    hashFormat: 'typed',
   };
 }
 

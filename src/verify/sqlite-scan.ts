@@ -7,18 +7,33 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import BetterSqlite3 from 'better-sqlite3';
 import { type PlanValue, type Repair, repairValue, valueRules } from '../copy/encode.js';
 import { quoteIdent } from '../core/ident.js';
-import { type Canonicalizer, canonicalizerFor, rowText } from './canonical.js';
-import { HashSum, keyHash32 } from './hash.js';
+import { type Canonical, type Canonicalizer, canonicalizerFor, rowText } from './canonical.js';
+import { HashSum, hashAscii, keyHash32 } from './hash.js';
+import {
+  beginRow,
+  type ElementHasher,
+  elementHasher,
+  finishRow,
+  type HashKind,
+  pushHashed,
+  pushRecord,
+  TYPED_SEED_HI,
+  TYPED_SEED_LO,
+} from './typed-hash.js';
 
 /** Everything a scan needs, as plain data (it crosses into worker threads). */
 export interface SqliteScanJob {
   path: string;
   table: string;
   filter: string | undefined;
+  /** `typed`: the typed row hash (typed-hash.ts); `text`: the hash of the whole row's canonical text. */
+  format: 'typed' | 'text';
   columns: {
     source: string;
     type: string;
     enum: boolean;
+    /** How the column enters the typed row hash (null: inside its text field). */
+    kind: HashKind | null;
     map?: Record<string, PlanValue> | undefined;
     whenNull?: Exclude<PlanValue, null> | undefined;
     repair?: Repair | undefined;
@@ -70,7 +85,15 @@ export class SqliteRows {
     if (job.hasRowid) values.unshift('_rowid_');
     this.select = `SELECT ${values.join(', ')} FROM ${quoteIdent(job.table)}`;
     this.canonical = job.columns.map((c) => canonicalizerFor(c.type, { enum: c.enum })!);
+    this.hashers = job.columns.map((c, i) =>
+      job.format === 'typed' && c.kind !== null ? elementHasher(c.kind, c.type, this.canonical[i]!) : null,
+    );
     this.prepare = job.columns.map((c) => valueRules(c.map, c.whenNull));
+    this.asciiLimit = job.columns.map((c, i) => {
+      if (job.format !== 'typed' || c.kind !== 'text' || this.prepare[i] !== undefined) return -1;
+      const max = /^character varying\((\d+)\)$/i.exec(c.type);
+      return max ? Number(max[1]) : Number.POSITIVE_INFINITY;
+    });
     const b = job.bucketing;
     this.range =
       b.kind === 'range' && Math.abs(Number(b.min)) < 2 ** 52 && Number(b.width) < 2 ** 52
@@ -106,29 +129,47 @@ export class SqliteRows {
 
   private readonly fields: (string | null)[] = [];
 
+  /** Typed format: the hasher of each column hashed by value (null: the column is in the text field). */
+  private readonly hashers: (ElementHasher | null)[];
+  /**
+   * Typed format: text columns without value rules, whose ASCII strings (no NUL, so no U+FFFD either) of at most
+   * this length are their own canonical text and are hashed as they are read; -1 for the other columns.
+   */
+  private readonly asciiLimit: number[];
+  /** Typed format: the canonical values of the columns in the text field, in order. */
+  private readonly rest: (string | null)[] = [];
+
+  /** A value as the copy sees it: read again as bytes when it may be invalid UTF-8, then the plan's value rules. */
+  private valueOf(row: unknown[], i: number): unknown {
+    let raw = row[i + (this.job.hasRowid ? 1 : 0)];
+    // Invalid UTF-8 reads as U+FFFD: such a value is read again as its bytes, which the rules then judge.
+    if (typeof raw === 'string' && raw.includes('\uFFFD'))
+      raw = this.blobOf(row[0], this.job.columns[i]!.source) ?? raw;
+    const prepare = this.prepare[i];
+    return prepare ? prepare(raw) : raw;
+  }
+
+  /** The canonical text of column i's value, after the plan's repair as the copy applies it. */
+  private canonicalOf(value: unknown, i: number): Canonical {
+    let v = value === null ? null : this.canonical[i]!(value);
+    const repair = this.job.columns[i]!.repair;
+    if (v !== null && typeof v === 'object' && repair !== undefined) {
+      const fixed = repairValue(value, repair);
+      if (fixed !== null) {
+        const again = this.canonical[i]!(fixed.value);
+        if (typeof again === 'string') v = again;
+      }
+    }
+    return v;
+  }
+
   /** Canonicalises one raw row into this.fields; returns why the copy would reject it, if it would. */
   private fill(row: unknown[]): string | undefined {
     const columns = this.job.columns;
-    const offset = this.job.hasRowid ? 1 : 0;
     const fields = this.fields;
     let rejected: string | undefined;
     for (let i = 0; i < columns.length; i++) {
-      let raw = row[i + offset];
-      // Invalid UTF-8 reads as U+FFFD: such a value is read again as its bytes, which the rules then judge.
-      if (typeof raw === 'string' && raw.includes('\uFFFD'))
-        raw = this.blobOf(row[0], columns[i]!.source) ?? raw;
-      const prepare = this.prepare[i];
-      const value = prepare ? prepare(raw) : raw;
-      let v = value === null ? null : this.canonical[i]!(value);
-      const repair = columns[i]!.repair;
-      if (v !== null && typeof v === 'object' && repair !== undefined) {
-        // The plan's repair, as the copy applies it.
-        const fixed = repairValue(value, repair);
-        if (fixed !== null) {
-          const again = this.canonical[i]!(fixed.value);
-          if (typeof again === 'string') v = again;
-        }
-      }
+      const v = this.canonicalOf(this.valueOf(row, i), i);
       if (v !== null && typeof v === 'object') {
         rejected ??= `${columns[i]!.source}: ${v.reason}`;
         fields[i] = null;
@@ -136,6 +177,75 @@ export class SqliteRows {
     }
     fields.length = columns.length;
     return rejected;
+  }
+
+  /**
+   * Typed format: hashes one raw row into hashHi/hashLo (typed-hash.ts), typed columns by value and the others
+   * as one record text. Returns why the copy would reject the row, if it would (the hash is then unfinished).
+   */
+  private hashTyped(row: unknown[]): string | undefined {
+    const columns = this.job.columns;
+    const rest = this.rest;
+    let r = 0;
+    beginRow();
+    const offset = this.job.hasRowid ? 1 : 0;
+    for (let i = 0; i < columns.length; i++) {
+      const raw = row[i + offset];
+      if (
+        typeof raw === 'string' &&
+        raw.length <= this.asciiLimit[i]! &&
+        hashAscii(raw, TYPED_SEED_HI, TYPED_SEED_LO)
+      ) {
+        pushHashed();
+        continue;
+      }
+      const value = this.valueOf(row, i);
+      const hasher = this.hashers[i]!;
+      if (hasher !== null) {
+        const repair = columns[i]!.repair;
+        let bad = hasher(value);
+        if (bad !== undefined && repair !== undefined) {
+          const fixed = repairValue(value, repair);
+          if (fixed !== null) bad = hasher(fixed.value);
+        }
+        if (bad !== undefined) return `${columns[i]!.source}: ${bad.reason}`;
+        continue;
+      }
+      const v = this.canonicalOf(value, i);
+      if (v !== null && typeof v === 'object') return `${columns[i]!.source}: ${v.reason}`;
+      rest[r++] = v;
+    }
+    if (r > 0) {
+      rest.length = r;
+      pushRecord(rest);
+    }
+    finishRow();
+    return undefined;
+  }
+
+  /** Typed format: the bucket of a row, as row() finds it (a bigint key in a double's range needs no text). */
+  private typedBucket(row: unknown[]): number {
+    const first = this.job.key[0]!;
+    if (
+      this.job.bucketing.kind === 'range' &&
+      this.range &&
+      this.prepare[first] === undefined &&
+      this.job.columns[first]!.type === 'bigint'
+    ) {
+      const raw = row[first + (this.job.hasRowid ? 1 : 0)];
+      if (typeof raw === 'bigint') {
+        const k = Number(raw);
+        if (Number.isSafeInteger(k))
+          return k < this.range.min ? -1 : Math.floor((k - this.range.min) / this.range.width);
+      }
+    }
+    if (this.job.bucketing.kind === 'one') return 0;
+    const fields = this.fields;
+    for (const k of this.job.key) {
+      const v = this.canonicalOf(this.valueOf(row, k), k);
+      fields[k] = typeof v === 'string' ? v : null;
+    }
+    return this.bucket();
   }
 
   private keyText(): string {
@@ -178,7 +288,25 @@ export class SqliteRows {
     const sums = new Map<number, HashSum>();
     const where = range ? this.where('_rowid_ >= ? AND _rowid_ < ?') : this.where();
     let n = 0;
+    const typed = this.job.format === 'typed';
     for (const raw of this.iterate(where, range ? [BigInt(range[0]), BigInt(range[1])] : [])) {
+      if (typed) {
+        // The bucket first: a key hash would overwrite the row's.
+        const bucket = this.typedBucket(raw);
+        const rejected = this.hashTyped(raw);
+        let sum = sums.get(bucket);
+        if (!sum) {
+          sum = new HashSum();
+          sums.set(bucket, sum);
+        }
+        if (rejected === undefined) sum.addHashed();
+        else {
+          this.fill(raw);
+          sum.add(`${rowText(this.fields)} rejected: ${rejected}`);
+        }
+        if (++n % 50_000 === 0) onRows?.(50_000);
+        continue;
+      }
       const rejected = this.fill(raw);
       const bucket = this.bucket();
       let sum = sums.get(bucket);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,23 @@ import {
   rowSql,
   rowText,
 } from '../../src/verify/canonical.js';
-import { HashSum, hashSql, rowHash } from '../../src/verify/hash.js';
+import { HashSum, hashAscii, hashHi, hashLo, hashSql, rowHash } from '../../src/verify/hash.js';
+import {
+  beginRow,
+  elementHasher,
+  finishRow,
+  hashKindOf,
+  pushDate,
+  pushFloat,
+  pushInt,
+  pushNull,
+  pushRecord,
+  pushText,
+  pushTimestamp,
+  pushUuid,
+  simpleMicros,
+  typedRowHashSql,
+} from '../../src/verify/typed-hash.js';
 import { createTestDatabase } from '../helpers/pg.js';
 
 // SQLite values as better-sqlite3 returns them (text as Buffers, integers as BigInt), per target type.
@@ -149,6 +166,198 @@ describe('canonical row encoding: PostgreSQL SQL and JavaScript agree', () => {
     }
   });
 
+  it('the typed row hash of every value copied into its type is the same in SQL and in JavaScript', async () => {
+    const { url } = await createTestDatabase('typedhash');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const last = () => ((BigInt(hashHi) << 32n) | BigInt(hashLo)).toString();
+    try {
+      for (const sql of CANONICAL_SESSION) await client.query(sql);
+      let checked = 0;
+      for (const [type, values] of Object.entries(CASES)) {
+        await client.query(`DROP TABLE IF EXISTS v; CREATE TABLE v (i int, x ${type})`);
+        const canonical = canonicalizerFor(type)!;
+        const kind = hashKindOf(type);
+        const encode = encoderFor({ name: 'x', type });
+        const all = [...values, null];
+        const lines = all.map((v, i) => {
+          if (v === null) return `${i}\t\\N\n`;
+          const e = encode(v);
+          if (e instanceof Invalid) throw new Error(`${type} ${String(v)}: ${e.reason}`);
+          return `${i}\t${e}\n`;
+        });
+        await new Promise<void>((resolve, reject) => {
+          const stream = client.query(copyFrom('COPY v (i, x) FROM STDIN'));
+          stream.on('finish', resolve).on('error', reject);
+          stream.end(lines.join(''));
+        });
+        const { rows } = await client.query<{ i: number; h: string }>(
+          `SELECT i, ${typedRowHashSql([
+            { sql: 'i', kind: 'int' },
+            { sql: canonicalSql('x', type), kind },
+          ])}::text AS h FROM v ORDER BY i`,
+        );
+        const hasher = kind === null ? null : elementHasher(kind, type, canonical);
+        for (const r of rows) {
+          const v = all[r.i];
+          beginRow();
+          pushInt(BigInt(r.i));
+          if (hasher) expect(hasher(v)).toBeUndefined();
+          else pushRecord([v === null ? null : (canonical(v) as string)]);
+          finishRow();
+          expect(last(), `${type} ${String(v)} (${kind ?? 'text field'})`).toBe(r.h);
+          checked++;
+          // Text as SQLite hands it over when it is valid UTF-8: a string, which takes the fast paths.
+          if (hasher && Buffer.isBuffer(v) && isUtf8(v)) {
+            beginRow();
+            pushInt(BigInt(r.i));
+            expect(hasher(v.toString('utf8'))).toBeUndefined();
+            finishRow();
+            expect(last(), `${type} '${v.toString('utf8')}' as a string`).toBe(r.h);
+          }
+        }
+      }
+      expect(checked).toBe(Object.values(CASES).flat().length + Object.keys(CASES).length);
+
+      // Each kind at its edges: integers at every width's bounds, the floats PostgreSQL hashes specially, text at
+      // every tail length, timestamps past 2262 (beyond a double's exact microseconds) and before 1970.
+      const ints = [
+        '0',
+        '-1',
+        '1',
+        '2147483647',
+        '-2147483648',
+        '4294967296',
+        '-9223372036854775808',
+        '9223372036854775807',
+      ];
+      const floats = ['0', '-0', 'NaN', 'Infinity', '-Infinity', '5e-324', '-1.5', '1e300'];
+      const texts = Array.from({ length: 30 }, (_, n) => 'héllo wörld 😀 abcdefghijklmn'.slice(0, n));
+      const stamps = [
+        '2000-01-01 00:00:00+00',
+        '1969-12-31 23:59:59.999999+00',
+        '2300-06-01 12:00:00.5+00',
+        '9999-12-31 23:59:59.999999+00',
+        '0099-01-01 00:00:00+00',
+      ];
+      const dates = ['2000-01-01', '1999-12-31', '9999-12-31', '0001-01-01'];
+      const uuids = ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '00000000-0000-0000-0000-000000000000'];
+      const cases: [string, string, (v: string) => void][] = [
+        ...ints.map((v): [string, string, (v: string) => void] => [
+          `'${v}'::int8`,
+          v,
+          (x) => pushInt(BigInt(x)),
+        ]),
+        ['7::int2', '7', (x) => pushInt(Number(x))],
+        ['-7::int4', '-7', (x) => pushInt(Number(x))],
+        ...floats.map((v): [string, string, (v: string) => void] => [
+          `'${v}'::float8`,
+          v,
+          (x) => pushFloat(Number(x)),
+        ]),
+        ...texts.map((v): [string, string, (v: string) => void] => [`'${v}'::text`, v, pushText]),
+        ...stamps.map((v): [string, string, (v: string) => void] => [
+          `'${v}'::timestamptz`,
+          v,
+          pushTimestamp,
+        ]),
+        ...dates.map((v): [string, string, (v: string) => void] => [`'${v}'::date`, v, pushDate]),
+        ...uuids.map((v): [string, string, (v: string) => void] => [`'${v}'::uuid`, v, pushUuid]),
+        ['NULL::int8', '', () => pushNull()],
+      ];
+      const { rows } = await client.query<{ h: string }>(
+        `SELECT ${cases.map(([sql], i) => `${typedRowHashSql([{ sql, kind: 'int' }])}::text AS h${i}`).join(', ')}`,
+      );
+      cases.forEach(([sql, value, push], i) => {
+        beginRow();
+        push(value);
+        finishRow();
+        expect(last(), sql).toBe((rows[0] as unknown as Record<string, string>)[`h${i}`]);
+      });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('the typed row hash tells a value swapped between two rows, NULL from 0, and NULL from the empty string', async () => {
+    const { url } = await createTestDatabase('typedswap');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const sum = async (rows: string) =>
+        (
+          await client.query<{ s: string }>(
+            `SELECT sum(${typedRowHashSql([
+              { sql: 'a', kind: 'int' },
+              { sql: 'b', kind: 'text' },
+              { sql: 'c', kind: 'float' },
+            ])})::text AS s FROM (VALUES ${rows}) v(a, b, c)`,
+          )
+        ).rows[0]!.s;
+      const base = await sum(`(1, 'x', 0.5::float8), (2, 'y', 1.5)`);
+      expect(await sum(`(1, 'y', 0.5::float8), (2, 'x', 1.5)`)).not.toBe(base);
+      expect(await sum(`(1, 'x', 1.5::float8), (2, 'y', 0.5)`)).not.toBe(base);
+      expect(await sum(`(1, 'x', NULL::float8)`)).not.toBe(await sum(`(1, 'x', 0::float8)`));
+      expect(await sum(`(1, NULL::text, 0::float8)`)).not.toBe(await sum(`(1, '', 0::float8)`));
+      // -0 and 0 are one value (PostgreSQL's equality), documented as such.
+      expect(await sum(`(1, 'x', '-0'::float8)`)).toBe(await sum(`(1, 'x', 0::float8)`));
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('timestamps read without the canonical text hash as they do through it', () => {
+    const hashOf = (push: () => void) => {
+      beginRow();
+      push();
+      finishRow();
+      return `${hashHi}:${hashLo}`;
+    };
+    const texts = [
+      '2024-01-02 03:04:05',
+      '2024-01-02T03:04:05Z',
+      '2024-01-02T03:04:05.1Z',
+      '2024-01-02T03:04:05.123456+00',
+      '2024-01-02T03:04:05.000100+00:00',
+      '2024-12-28 23:59:59.999999+0000',
+      '1970-01-01 00:00:00',
+      '1716-01-01 00:00:00',
+      '2284-06-01 12:00:00',
+    ];
+    // Past 2285 or before 1715 a double no longer holds the microseconds: BigInt, through the text.
+    const far = ['1000-01-01 00:00:00', '2300-06-01 12:00:00.5'];
+    for (const type of ['timestamp with time zone', 'timestamp without time zone']) {
+      const canonical = canonicalizerFor(type)!;
+      const fast = elementHasher('timestamp', type, canonical);
+      for (const t of texts) {
+        expect(Number.isNaN(simpleMicros(t)), t).toBe(false);
+        const viaText = hashOf(() => pushTimestamp(canonical(Buffer.from(t)) as string));
+        expect(
+          hashOf(() => fast(t)),
+          `${type} ${t}`,
+        ).toBe(viaText);
+      }
+      for (const t of far) {
+        expect(simpleMicros(t), t).toBeNaN();
+        expect(
+          hashOf(() => fast(t)),
+          `${type} ${t}`,
+        ).toBe(hashOf(() => pushTimestamp(canonical(Buffer.from(t)) as string)));
+      }
+    }
+    // Other shapes are left to the canonical text.
+    for (const t of [
+      '2024-02-29 00:00:00',
+      '2024-01-02 03:04',
+      '2024-01-02 03:04:05+01',
+      '0999-01-01 00:00:00',
+      '2024-01-02 03:04:05.1234567',
+      '2024-01-02 03:04:05.',
+      '2024-13-01 00:00:00',
+    ])
+      expect(simpleMicros(t), t).toBeNaN();
+  });
+
   it('NULL, the empty string and the text "NULL" are three different rows', () => {
     const texts = [rowText([null]), rowText(['']), rowText(['NULL']), rowText(['""'])];
     expect(new Set(texts).size).toBe(4);
@@ -182,6 +391,23 @@ describe('canonical row encoding: PostgreSQL SQL and JavaScript agree', () => {
         [texts],
       );
       expect(texts.map((t) => rowHash(t).toString())).toEqual(rows.map((r) => r.h));
+      // Straight from the characters of ASCII strings, with seed 0 and with the typed hash's seed 1.
+      const ascii = texts.filter((t) => [...t].every((ch) => ch.charCodeAt(0) > 0 && ch.charCodeAt(0) < 128));
+      expect(ascii.length).toBeGreaterThan(70);
+      for (const seed of [0, 1]) {
+        const { rows: seeded } = await client.query<{ h: string }>(
+          `SELECT hashtextextended(t COLLATE "C", ${seed})::text AS h FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n`,
+          [ascii],
+        );
+        const js = ascii.map((t) => {
+          expect(hashAscii(t, 0, seed)).toBe(true);
+          return ((BigInt(hashHi) << 32n) | BigInt(hashLo)).toString();
+        });
+        expect(js).toEqual(seeded.map((r) => r.h));
+      }
+      expect(hashAscii('héllo', 0, 1)).toBe(false);
+      expect(hashAscii('a\u0000b', 0, 1)).toBe(false);
+      expect(hashAscii(`${'x'.repeat(12)}\u0080`, 0, 1)).toBe(false);
       // The running sum equals PostgreSQL's sum() of the same hashes.
       const sum = new HashSum();
       for (const t of texts) sum.add(t);

@@ -160,7 +160,7 @@ describe('cleave verify', () => {
       const [row] = await target.db.query<{ n: number }>(
         `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
           where datname = current_database() and state = 'active' and backend_type = 'client backend'
-            and query like '%hashtextextended%' and pid <> pg_backend_pid()`,
+            and query like '%hash_record_extended%' and pid <> pg_backend_pid()`,
       );
       killed = row!.n;
       if (killed === 0) await new Promise((r) => setTimeout(r, 10));
