@@ -3,12 +3,16 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build as buildSeo } from '../examples/seo-content/generate.js';
-import { builtCli, dropDatabases, freshDatabase } from './util.js';
+import { builtCli, dropDatabases, freshDatabase, median, RUNS } from './util.js';
 
 export interface Measured {
   name: string;
+  /** The median of the rounds. */
   seconds: number;
+  /** Every round's wall time, in the order they ran. */
+  runs: number[];
   rows: number;
+  /** The largest peak RSS of any round. */
   peakRssMb: number | null;
   /** Set when the tool failed in this run (pgloader running out of heap, say): the reason, as it said. */
   failed?: string;
@@ -18,7 +22,7 @@ export interface Measured {
 function timed(
   command: string,
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; shell?: boolean } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): { seconds: number; peakRssMb: number | null } {
   const started = performance.now();
   const result = spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M', command, ...args], {
@@ -32,6 +36,43 @@ function timed(
     throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.slice(-2000)}`);
   const rss = /RSSKB=(\d+)/.exec(result.stderr);
   return { seconds, peakRssMb: rss ? Number(rss[1]) / 1024 : null };
+}
+
+/** One tool of a comparison: what to set up before each round (not timed), and the timed command. */
+interface Contender {
+  name: string;
+  prepare: () => Promise<void>;
+  run: () => { seconds: number; peakRssMb: number | null };
+}
+
+/**
+ * Runs every contender RUNS times, interleaved (round 1 of each, then round 2 ...), so that a slow spell of the
+ * machine falls on all of them alike; a contender that fails is reported as failed, not retried.
+ */
+async function rounds(rows: number, contenders: Contender[]): Promise<Measured[]> {
+  const out: Measured[] = contenders.map((c) => ({
+    name: c.name,
+    seconds: 0,
+    runs: [],
+    rows,
+    peakRssMb: null,
+  }));
+  for (let round = 0; round < RUNS; round++) {
+    for (const [i, c] of contenders.entries()) {
+      const m = out[i]!;
+      if (m.failed) continue;
+      try {
+        await c.prepare();
+        const r = c.run();
+        m.runs.push(r.seconds);
+        if (r.peakRssMb !== null) m.peakRssMb = Math.max(m.peakRssMb ?? 0, r.peakRssMb);
+      } catch (error) {
+        m.failed = failure((error as Error).message);
+      }
+    }
+  }
+  for (const m of out) m.seconds = m.runs.length ? median(m.runs) : Number.NaN;
+  return out;
 }
 
 const SERVICES = {
@@ -53,62 +94,92 @@ export async function benchSqliteCopy(
   const source = join(dir, 'monolith.sqlite');
   const built = await buildSeo({ url: `sqlite:${source}`, scale });
   const rows = Object.values(built.tables).reduce((a, b) => a + b, 0);
-  const results: Measured[] = [];
-
-  // cleave: its own typed tables, then copy (the plan has no encryption: this measures the copy itself).
-  const cleaveUrl = await freshDatabase(adminUrl, 'cleave_bench_copy');
-  const plan = join(dir, 'cleave.yaml');
+  const cli = builtCli();
   const services = Object.entries(SERVICES)
     .map(([s, t]) => `  ${s}: { tables: [${t.join(', ')}] }`)
     .join('\n');
-  await writeFile(
-    plan,
-    `version: 1\nsource: { url: "sqlite:${source}" }\ntarget: { url: "${cleaveUrl}" }\nservices:\n${services}\n`,
-  );
-  const cli = builtCli();
-  execFileSync(process.execPath, [cli, 'generate', '--plan', plan], { stdio: 'ignore' });
-  execFileSync(process.execPath, [cli, 'migrate', 'up', '--plan', plan], { stdio: 'ignore' });
-  const c = timed(process.execPath, [cli, 'copy', '--plan', plan, '--jobs', '3']);
-  results.push({ name: 'cleave copy', rows, ...c });
-
-  // sqlite3 -csv | psql \copy, table by table, into a second database migrated the same way.
-  const peerUrl = await freshDatabase(adminUrl, 'cleave_bench_copy_peer');
-  const peerPlan = join(dir, 'peer.yaml');
-  await writeFile(
-    peerPlan,
-    `version: 1\nsource: { url: "sqlite:${source}" }\ntarget: { url: "${peerUrl}" }\nservices:\n${services}\n`,
-  );
+  const planFor = async (name: string, url: string) => {
+    const path = join(dir, `${name}.yaml`);
+    await writeFile(
+      path,
+      `version: 1\nsource: { url: "sqlite:${source}" }\ntarget: { url: "${url}" }\nservices:\n${services}\n`,
+    );
+    return path;
+  };
+  // A fresh database migrated by cleave (the typed tables, with their keys and indexes), for cleave and for
+  // sqlite3 | psql alike.
+  const migrated = async (name: string, migrations: string) => {
+    const url = await freshDatabase(adminUrl, name);
+    const plan = await planFor(name, url);
+    execFileSync(process.execPath, [cli, 'migrate', 'up', '--plan', plan, '--migrations', migrations], {
+      stdio: 'ignore',
+    });
+    return { url, plan };
+  };
+  const migrations = join(dir, 'migrations');
+  const cleaveUrl = await freshDatabase(adminUrl, 'cleave_bench_copy');
   execFileSync(
     process.execPath,
-    [cli, 'migrate', 'up', '--plan', peerPlan, '--migrations', join(dir, 'migrations')],
+    [cli, 'generate', '--plan', await planFor('generate', cleaveUrl), '--migrations', migrations],
     { stdio: 'ignore' },
   );
-  const script = Object.entries(SERVICES)
-    .flatMap(([s, tables]) =>
-      tables.map(
-        (t) =>
-          `sqlite3 -csv ${source} 'select * from ${t}' | psql -q -d '${peerUrl}' -c "\\copy ${s}.${t} from stdin with (format csv)"`,
-      ),
-    )
-    .join(' && ');
-  const p = timed('bash', ['-c', script]);
-  results.push({ name: 'sqlite3 -csv \\| psql \\copy', rows, ...p });
 
+  let cleavePlan = '';
+  let peerUrl = '';
+  let pgloaderUrl = '';
+  const contenders: Contender[] = [
+    {
+      // The plan has no encryption: this measures the copy itself.
+      name: 'cleave copy',
+      prepare: async () => {
+        cleavePlan = (await migrated('cleave_bench_copy', migrations)).plan;
+      },
+      run: () => timed(process.execPath, [cli, 'copy', '--plan', cleavePlan, '--jobs', '3']),
+    },
+    {
+      // Table by table, into a second database migrated the same way.
+      name: 'sqlite3 -csv \\| psql \\copy',
+      prepare: async () => {
+        peerUrl = (await migrated('cleave_bench_copy_peer', migrations)).url;
+      },
+      run: () =>
+        timed('bash', [
+          '-c',
+          Object.entries(SERVICES)
+            .flatMap(([s, tables]) =>
+              tables.map(
+                (t) =>
+                  `sqlite3 -csv ${source} 'select * from ${t}' | psql -q -d '${peerUrl}' -c "\\copy ${s}.${t} from stdin with (format csv)"`,
+              ),
+            )
+            .join(' && '),
+        ]),
+    },
+  ];
   if (spawnSync('which', ['pgloader']).status === 0) {
-    const pgloaderUrl = await freshDatabase(adminUrl, 'cleave_bench_copy_pgloader');
-    results.push(
-      peer('pgloader (its own schema, no split; 4 GB heap)', rows, () =>
-        timed('pgloader', ['--dynamic-space-size', '4096', '--quiet', source, pgloaderUrl]),
-      ),
-    );
+    contenders.push({
+      name: 'pgloader (its own schema, no split; 4 GB heap)',
+      prepare: async () => {
+        pgloaderUrl = await freshDatabase(adminUrl, 'cleave_bench_copy_pgloader');
+      },
+      run: () => timed('pgloader', ['--dynamic-space-size', '4096', '--quiet', source, pgloaderUrl]),
+    });
   }
+  const results = await rounds(rows, contenders);
   await dropDatabases(adminUrl, ['cleave_bench_copy_peer', 'cleave_bench_copy_pgloader']);
-  return { rows, results, postgresSource: cleaveUrl, dir };
+  // The last round's cleave copy is the PostgreSQL monolith of the next benchmark.
+  return { rows, results, postgresSource: await urlOf(adminUrl, 'cleave_bench_copy'), dir };
+}
+
+async function urlOf(adminUrl: string, name: string): Promise<string> {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /**
  * PostgreSQL -> PostgreSQL: the database the SQLite run filled is the monolith (schemas auth, jobs, content);
- * cleave copies it into a migrated target, against `pg_dump | psql` of the same database.
+ * cleave copies it into a migrated target, against `pg_dump | psql` of the same database and pgcopydb clone.
  */
 export async function benchPostgresCopy(
   adminUrl: string,
@@ -116,9 +187,7 @@ export async function benchPostgresCopy(
   dir: string,
   rows: number,
 ): Promise<Measured[]> {
-  const results: Measured[] = [];
-  const targetUrl = await freshDatabase(adminUrl, 'cleave_bench_pgcopy');
-  const plan = join(dir, 'pg.yaml');
+  const cli = builtCli();
   const services = Object.entries(SERVICES)
     .map(
       ([s, t]) =>
@@ -127,43 +196,53 @@ export async function benchPostgresCopy(
           .join(', ')}] }`,
     )
     .join('\n');
-  await writeFile(
-    plan,
-    `version: 1\nsource: { url: "${sourceUrl}", schemas: [auth, jobs, content] }\ntarget: { url: "${targetUrl}" }\nservices:\n${services}\n`,
-  );
-  const cli = builtCli();
-  execFileSync(
-    process.execPath,
-    [cli, 'generate', '--plan', plan, '--migrations', join(dir, 'pg-migrations')],
-    { stdio: 'ignore' },
-  );
-  execFileSync(
-    process.execPath,
-    [cli, 'migrate', 'up', '--plan', plan, '--migrations', join(dir, 'pg-migrations')],
-    { stdio: 'ignore' },
-  );
-  results.push({
-    name: 'cleave copy (PostgreSQL source)',
-    rows,
-    ...timed(process.execPath, [cli, 'copy', '--plan', plan, '--jobs', '3']),
+  const migrations = join(dir, 'pg-migrations');
+  const planFor = async (url: string) => {
+    const path = join(dir, 'pg.yaml');
+    await writeFile(
+      path,
+      `version: 1\nsource: { url: "${sourceUrl}", schemas: [auth, jobs, content] }\ntarget: { url: "${url}" }\nservices:\n${services}\n`,
+    );
+    return path;
+  };
+  let plan = await planFor(await freshDatabase(adminUrl, 'cleave_bench_pgcopy'));
+  execFileSync(process.execPath, [cli, 'generate', '--plan', plan, '--migrations', migrations], {
+    stdio: 'ignore',
   });
-
-  const dumpUrl = await freshDatabase(adminUrl, 'cleave_bench_pgdump');
-  results.push({
-    name: 'pg_dump \\| psql',
-    rows,
-    ...timed('bash', [
-      '-c',
-      `pg_dump --no-owner -n auth -n jobs -n content '${sourceUrl}' | psql -q -d '${dumpUrl}' >/dev/null`,
-    ]),
-  });
+  let dumpUrl = '';
+  let copydbUrl = '';
+  const contenders: Contender[] = [
+    {
+      name: 'cleave copy (PostgreSQL source)',
+      prepare: async () => {
+        plan = await planFor(await freshDatabase(adminUrl, 'cleave_bench_pgcopy'));
+        execFileSync(process.execPath, [cli, 'migrate', 'up', '--plan', plan, '--migrations', migrations], {
+          stdio: 'ignore',
+        });
+      },
+      run: () => timed(process.execPath, [cli, 'copy', '--plan', plan, '--jobs', '3']),
+    },
+    {
+      name: 'pg_dump \\| psql',
+      prepare: async () => {
+        dumpUrl = await freshDatabase(adminUrl, 'cleave_bench_pgdump');
+      },
+      run: () =>
+        timed('bash', [
+          '-c',
+          `pg_dump --no-owner -n auth -n jobs -n content '${sourceUrl}' | psql -q -d '${dumpUrl}' >/dev/null`,
+        ]),
+    },
+  ];
   if (spawnSync('which', ['pgcopydb']).status === 0) {
-    const copydbUrl = await freshDatabase(adminUrl, 'cleave_bench_pgcopydb');
-    try {
-      results.push({
-        name: 'pgcopydb clone',
-        rows,
-        ...timed('pgcopydb', [
+    contenders.push({
+      name: 'pgcopydb clone',
+      prepare: async () => {
+        copydbUrl = await freshDatabase(adminUrl, 'cleave_bench_pgcopydb');
+        execFileSync('rm', ['-rf', join(dir, 'pgcopydb')]);
+      },
+      run: () =>
+        timed('pgcopydb', [
           'clone',
           '--source',
           sourceUrl,
@@ -174,11 +253,9 @@ export async function benchPostgresCopy(
           '--no-owner',
           '--no-acl',
         ]),
-      });
-    } catch (error) {
-      console.error(`pgcopydb failed: ${(error as Error).message.slice(0, 300)}`);
-    }
+    });
   }
+  const results = await rounds(rows, contenders);
   await dropDatabases(adminUrl, [
     'cleave_bench_pgcopy',
     'cleave_bench_pgdump',
@@ -188,22 +265,13 @@ export async function benchPostgresCopy(
   return results;
 }
 
-/** A peer's run: its failure is a result to report, not a reason to stop the benchmark. */
-function peer(
-  name: string,
-  rows: number,
-  run: () => { seconds: number; peakRssMb: number | null },
-): Measured {
-  try {
-    return { name, rows, ...run() };
-  } catch (error) {
-    const message = (error as Error).message;
-    const reason = /Heap exhausted/.test(message)
-      ? 'heap exhausted'
-      : (message
-          .split('\n')
-          .find((l) => /error|fatal/i.test(l))
-          ?.slice(0, 160) ?? 'failed');
-    return { name, rows, seconds: Number.NaN, peakRssMb: null, failed: reason };
-  }
+/** A peer's failure is a result to report (pgloader running out of heap, say), not a reason to stop. */
+function failure(message: string): string {
+  if (/Heap exhausted/.test(message)) return 'heap exhausted';
+  return (
+    message
+      .split('\n')
+      .find((l) => /error|fatal/i.test(l))
+      ?.slice(0, 160) ?? 'failed'
+  );
 }

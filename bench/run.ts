@@ -72,7 +72,9 @@ try {
 }
 
 function describe(m: Measured): string {
-  return `${m.seconds.toFixed(2)} s, ${Math.round(m.rows / m.seconds).toLocaleString('en-US')} rows/s, peak RSS ${m.peakRssMb === null ? '?' : `${Math.round(m.peakRssMb)} MB`}`;
+  const spread =
+    m.runs.length > 1 ? ` (${Math.min(...m.runs).toFixed(1)}-${Math.max(...m.runs).toFixed(1)})` : '';
+  return `${m.seconds.toFixed(2)} s${spread}, ${Math.round(m.rows / m.seconds).toLocaleString('en-US')} rows/s, peak RSS ${m.peakRssMb === null ? '?' : `${Math.round(m.peakRssMb)} MB`}`;
 }
 const file = new URL('../docs/benchmarks.md', import.meta.url);
 let doc = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');

@@ -47,3 +47,12 @@ export function builtCli(): string {
   }
   return built;
 }
+
+/** Rounds of each measurement (CLEAVE_BENCH_RUNS, default 3): the machine's speed drifts, the median does less. */
+export const RUNS = Math.max(1, Number(process.env.CLEAVE_BENCH_RUNS ?? 3));
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

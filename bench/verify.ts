@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { TableResult } from '../src/verify/compare.js';
-import { builtCli, dropDatabases, freshDatabase } from './util.js';
+import { builtCli, dropDatabases, freshDatabase, median, RUNS } from './util.js';
 
 export interface VerifyBench {
   label: string;
@@ -101,6 +101,26 @@ function verifyCli(plan: string): [number, { tables: TableResult[] }] {
   return [seconds, JSON.parse(run.stdout)];
 }
 
+/**
+ * Cleave and its peer, RUNS rounds each, interleaved; the medians, and what verify reported (the same every
+ * round, or the bench says so).
+ */
+async function compared(
+  cleave: () => [number, { tables: TableResult[] }],
+  peer: () => Promise<number> | number,
+): Promise<{ cleaveSeconds: number; peerSeconds: number; outcome: string }> {
+  const mine: number[] = [];
+  const theirs: number[] = [];
+  const outcomes = new Set<string>();
+  for (let round = 0; round < RUNS; round++) {
+    theirs.push(await peer());
+    const [seconds, result] = cleave();
+    mine.push(seconds);
+    outcomes.add(outcome(result));
+  }
+  return { cleaveSeconds: median(mine), peerSeconds: median(theirs), outcome: [...outcomes].join(' / ') };
+}
+
 function outcome(result: { tables: TableResult[] }): string {
   const t = result.tables[0]!;
   if (t.status === 'match') return `clean (${t.sourceRows.toLocaleString('en-US')} rows match)`;
@@ -120,15 +140,14 @@ export async function benchVerify(adminUrl: string, rows: number, bigRows: numbe
     const plan = await planFile(dir, src, dst);
     // Both tables are read once first, so neither side starts from a colder cache than the timed scan.
     await hashScan(dst, 'data.bench_rows');
-    const scan = await hashScan(src, 'public.bench_rows');
-    const [v, result] = verifyCli(plan);
     out.push({
       label: `verify PostgreSQL <-> PostgreSQL, clean`,
       rows,
-      cleaveSeconds: v,
       peer: 'one in-database md5 hash scan of the source table',
-      peerSeconds: scan,
-      outcome: outcome(result),
+      ...(await compared(
+        () => verifyCli(plan),
+        () => hashScan(src, 'public.bench_rows'),
+      )),
     });
 
     // SQLite <-> PostgreSQL, 1M rows: the same values in a SQLite file.
@@ -143,22 +162,20 @@ export async function benchVerify(adminUrl: string, rows: number, bigRows: numbe
     })();
     db.close();
     const sqlitePlan = await planFile(dir, `sqlite:${sqlitePath}`, dst);
-    const readOnce = (() => {
+    const readOnce = () => {
       const r = new BetterSqlite3(sqlitePath, { readonly: true });
       const started = performance.now();
       let n = 0;
       for (const row of r.prepare('SELECT * FROM bench_rows').raw(true).iterate()) if (row) n++;
       r.close();
+      if (n !== rows) throw new Error(`read ${n} rows of ${rows}`);
       return (performance.now() - started) / 1000;
-    })();
-    const [sv, sqliteResult] = verifyCli(sqlitePlan);
+    };
     out.push({
       label: 'verify SQLite <-> PostgreSQL, clean',
       rows,
-      cleaveSeconds: sv,
       peer: 'reading the SQLite table once (better-sqlite3 iterate)',
-      peerSeconds: readOnce,
-      outcome: outcome(sqliteResult),
+      ...(await compared(() => verifyCli(sqlitePlan), readOnce)),
     });
 
     // One changed row among bigRows (PostgreSQL <-> PostgreSQL).
@@ -183,15 +200,14 @@ export async function benchVerify(adminUrl: string, rows: number, bigRows: numbe
     await client.end();
     const bigPlan = await planFile(dir, bigSrc, bigDst);
     await hashScan(bigDst, 'data.bench_rows');
-    const bigScan = await hashScan(bigSrc, 'public.bench_rows');
-    const [bv, bigResult] = verifyCli(bigPlan);
     out.push({
       label: `find 1 changed row (id ${changed}, score's last digit) among`,
       rows: bigRows,
-      cleaveSeconds: bv,
       peer: 'one in-database md5 hash scan of the source table',
-      peerSeconds: bigScan,
-      outcome: outcome(bigResult),
+      ...(await compared(
+        () => verifyCli(bigPlan),
+        () => hashScan(bigSrc, 'public.bench_rows'),
+      )),
     });
   } finally {
     await dropDatabases(adminUrl, names);

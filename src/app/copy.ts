@@ -108,7 +108,7 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
     const sourceLimit = connectionLimitOf(plan.source.url, planFile.dir);
     if (sourceLimit !== undefined) limits.push(sourceLimit - 1);
     const jobs = Math.max(1, Math.min(options.jobs ?? 3, ...limits));
-    const slots = new TableSlots(jobs);
+    const slots = new TableSlots(jobs, ready.length);
     const copied = await Promise.allSettled(
       ready.map(({ input }) =>
         copyService(input, {

@@ -26,7 +26,11 @@ interface SchemaRow {
   sql: string | null;
 }
 
-/** Reads a SQLite file's catalog through its pragmas; row counts are exact (count(*) is cheap enough). */
+/**
+ * Reads a SQLite file's catalog through its pragmas. With `counts` (the default), row counts are exact and sizes
+ * come from dbstat, both of which read the whole file; without, rows are estimated from sqlite_stat1 or the
+ * rowid span and sizes are left unknown, at the cost of a few index lookups per table, whatever the file's size.
+ */
 export function introspectSqlite(db: SqliteDatabase, options: { counts?: boolean } = {}): Catalog {
   const h = db.handle;
   const objects = h
@@ -39,13 +43,15 @@ export function introspectSqlite(db: SqliteDatabase, options: { counts?: boolean
       .filter((t) => t.type === 'table' && t.wr === 1)
       .map((t) => t.name),
   );
-  const sizes = readSizes(db);
+  const exact = options.counts ?? true;
+  const sizes = exact ? readSizes(db) : null;
+  const stats = exact ? null : readStat1(db);
 
   const tables: Table[] = [];
   for (const object of objects.filter((o) => o.type === 'table')) {
     // Virtual tables (FTS and friends) have shadow tables and no stable storage of their own.
     if (/^\s*create\s+virtual\s+table/i.test(object.sql ?? '')) continue;
-    tables.push(readTable(db, object, withoutRowid.has(object.name), objects, sizes, options.counts ?? true));
+    tables.push(readTable(db, object, withoutRowid.has(object.name), objects, sizes, exact, stats));
   }
 
   const views: View[] = objects
@@ -83,6 +89,7 @@ function readTable(
   objects: SchemaRow[],
   sizes: Map<string, number> | null,
   counts: boolean,
+  stats: Map<string, number> | null,
 ): Table {
   const h = db.handle;
   const name = object.name;
@@ -177,11 +184,13 @@ function readTable(
   const checks: Check[] = extractChecks(sql);
   const rows = counts
     ? Number((h.prepare(`select count(*) as n from ${quoteIdent(name)}`).get() as { n: number }).n)
-    : null;
+    : (stats?.get(name) ?? (noRowid ? null : rowidSpan(db, name)));
   let bytes: number | null = null;
   if (sizes) {
     bytes = sizes.get(name) ?? 0;
     for (const ix of indexRows) bytes += sizes.get(ix.name) ?? 0;
+  } else if (!counts && rows !== null && !noRowid) {
+    bytes = Math.round(rows * sampledRowBytes(db, name, rawColumns.map((c) => c.name)));
   }
 
   return {
@@ -202,7 +211,7 @@ function readTable(
     rlsEnabled: false,
     grants: [],
     rows,
-    rowsExact: rows !== null,
+    rowsExact: counts && rows !== null,
     bytes,
     hasRowid: !noRowid,
     comment: null,
@@ -280,6 +289,50 @@ function readSequences(db: SqliteDatabase, tables: Table[]): Sequence[] {
       lastValue: Number(r.seq),
     };
   });
+}
+
+/** Rows per table as the last ANALYZE counted them (sqlite_stat1), when it ran. */
+function readStat1(db: SqliteDatabase): Map<string, number> | null {
+  try {
+    const rows = db.handle.prepare('select tbl, stat from sqlite_stat1').all() as { tbl: string; stat: string }[];
+    return new Map(rows.map((r) => [r.tbl, Number.parseInt(r.stat, 10)]));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The average stored size of a row, from a few hundred rows at three places in the table (rowid order): enough
+ * to order tables by size without reading them.
+ */
+function sampledRowBytes(db: SqliteDatabase, table: string, columns: string[]): number {
+  if (columns.length === 0) return 0;
+  const size = columns.map((c) => `coalesce(length(CAST(${quoteIdent(c)} AS BLOB)), 0)`).join(' + ');
+  const [min, max] = db.handle
+    .prepare(`select min(_rowid_), max(_rowid_) from ${quoteIdent(table)}`)
+    .raw(true)
+    .get() as [number | null, number | null];
+  if (min === null || max === null) return 0;
+  const sample = db.handle.prepare(
+    `select count(*), sum(${size}) from (select * from ${quoteIdent(table)} where _rowid_ >= ? limit 100)`,
+  );
+  let rows = 0;
+  let bytes = 0;
+  for (const at of [min, Math.floor((min + max) / 2), Math.max(min, max - 100)]) {
+    const [n, b] = sample.raw(true).get(at) as [number, number | null];
+    rows += n;
+    bytes += b ?? 0;
+  }
+  return rows === 0 ? 0 : bytes / rows;
+}
+
+/** An upper bound of a rowid table's rows: its rowid span (two index lookups). */
+function rowidSpan(db: SqliteDatabase, table: string): number {
+  const [min, max] = db.handle
+    .prepare(`select min(_rowid_), max(_rowid_) from ${quoteIdent(table)}`)
+    .raw(true)
+    .get() as [number | null, number | null];
+  return min === null || max === null ? 0 : max - min + 1;
 }
 
 /** Bytes per table and index from the dbstat virtual table, when this SQLite build has it. */

@@ -4,6 +4,15 @@
  * Nothing is altered silently: a value is passed on as it is, converted by a documented rule, or rejected.
  */
 import { isUtf8 } from 'node:buffer';
+import {
+  JSON_ESCAPED,
+  JSON_LONE_SURROGATE,
+  JSON_NUL_ESCAPE,
+  JSON_PLAIN,
+  JSON_UNKNOWN,
+  scanJson,
+} from './json-scan.js';
+import { ISO_DATE_TIME, parseDateTime } from './time.js';
 
 /** Why a value cannot be stored in its target column; the row that holds it becomes a reject. */
 export class Invalid {
@@ -15,11 +24,8 @@ export type Encoded = string | Invalid;
 
 const NULL = '\\N';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A uuid already in PostgreSQL's output form: passed on as it is, without trimming or lowercasing. */
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 const SPECIAL = /[\\\n\r\t]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters this looks for.
 const SPECIAL_OR_NUL = /[\\\n\r\t\u0000]/;
@@ -37,7 +43,9 @@ const NOT_BOOLEAN = new Invalid('not a boolean');
 const NOT_UUID = new Invalid('not a uuid');
 const NOT_JSON = new Invalid('not valid JSON');
 const JSON_NUL = new Invalid('JSON with \\u0000, which PostgreSQL cannot store');
+const JSON_SURROGATE = new Invalid('JSON with an unpaired surrogate escape (\\ud800-\\udfff), which jsonb cannot store');
 const NOT_TIME = new Invalid('not an ISO-8601 date/time');
+const NO_SUCH_TIME = new Invalid('not a date/time PostgreSQL accepts (no such day or hour, or an offset past 15:59)');
 const NOT_ARRAY = new Invalid('not a JSON array');
 const TRUE = new Set(['1', 't', 'true', 'yes', 'y', 'on']);
 const FALSE = new Set(['0', 'f', 'false', 'no', 'n', 'off']);
@@ -72,8 +80,10 @@ export function encoderFor(column: TargetColumn): Encoder {
   if (t.startsWith('numeric') || t === 'double precision' || t === 'real') return numberValue;
   if (t === 'boolean') return booleanValue;
   if (t === 'uuid') return uuidValue;
-  if (t === 'jsonb' || t === 'json') return jsonValue;
-  if (t.startsWith('timestamp') || t === 'date' || t.startsWith('time')) return timeValue;
+  if (t === 'jsonb') return jsonbValue;
+  if (t === 'json') return jsonValue;
+  if (t.startsWith('timestamp') || t === 'date') return timeValue;
+  if (t.startsWith('time')) return clockValue;
   if (t === 'bytea') return byteaValue;
   if (t.endsWith('[]')) return arrayValue;
   const varchar = /^character varying\((\d+)\)$|^character\((\d+)\)$/.exec(t);
@@ -114,8 +124,20 @@ function plainText(v: unknown): Encoded {
   return typeof s === 'string' ? escapeCopy(s) : s;
 }
 
+/** 36 characters, lower-case hex with dashes at 8, 13, 18 and 23: PostgreSQL's own output form. */
+function canonicalUuid(v: string): boolean {
+  if (v.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = v.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
 function uuidValue(v: unknown): Encoded {
-  if (typeof v === 'string' && v.length === 36 && CANONICAL_UUID.test(v)) return v;
+  if (typeof v === 'string' && canonicalUuid(v)) return v;
   const s = asText(v);
   if (typeof s !== 'string') return s;
   const trimmed = s.trim();
@@ -160,19 +182,27 @@ function booleanValue(v: unknown): Encoded {
   return TRUE.has(word) ? 't' : FALSE.has(word) ? 'f' : NOT_BOOLEAN;
 }
 
-function jsonValue(v: unknown): Encoded {
+const jsonValue = (v: unknown) => jsonText(v, false);
+const jsonbValue = (v: unknown) => jsonText(v, true);
+
+/** JSON as it is (COPY-escaped): checked in one pass, JSON.parse only for what the scanner leaves to it. */
+function jsonText(v: unknown, jsonb: boolean): Encoded {
   if (typeof v === 'bigint' || typeof v === 'number') return String(v);
   const s = asText(v);
   if (typeof s !== 'string') return s;
-  try {
-    JSON.parse(s);
-  } catch {
-    return NOT_JSON;
+  let found = scanJson(s);
+  if (found === JSON_UNKNOWN) {
+    try {
+      JSON.parse(s);
+    } catch {
+      return NOT_JSON;
+    }
+    found = /\\u0000/.test(s) ? JSON_NUL_ESCAPE : JSON_ESCAPED;
   }
-  // Without a backslash there is neither a \u0000 escape nor anything to escape for COPY.
-  if (!SPECIAL.test(s)) return s;
+  if (found === JSON_PLAIN) return s;
   // PostgreSQL's json cannot hold \u0000 either.
-  if (/\\u0000/.test(s)) return JSON_NUL;
+  if (found === JSON_NUL_ESCAPE) return JSON_NUL;
+  if (found === JSON_LONE_SURROGATE && jsonb) return JSON_SURROGATE;
   return escapeCopy(s);
 }
 
@@ -186,7 +216,19 @@ function timeValue(v: unknown): Encoded {
   const s = asText(v);
   if (typeof s !== 'string') return s;
   const trimmed = s.trim();
-  return DATE_TIME.test(trimmed) ? trimmed : NOT_TIME;
+  if (!ISO_DATE_TIME.test(trimmed)) return NOT_TIME;
+  return parseDateTime(trimmed) === null ? NO_SUCH_TIME : trimmed;
+}
+
+/**
+ * A time of day: a date/time text with its time part (PostgreSQL reads no time from a date alone), written with
+ * a space between date and time (its time type refuses ISO's `T` there).
+ */
+function clockValue(v: unknown): Encoded {
+  const e = timeValue(v);
+  if (typeof e !== 'string') return e;
+  if (!/[T ]\d/.test(e)) return NOT_TIME;
+  return e.charCodeAt(10) === 84 ? `${e.slice(0, 10)} ${e.slice(11)}` : e;
 }
 
 function byteaValue(v: unknown): Encoded {

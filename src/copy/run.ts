@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Catalog, Table } from '../catalog/model.js';
 import { CleaveError, messageOf } from '../core/errors.js';
-import { quoteIdent } from '../core/ident.js';
+import { quoteIdent, stringLiteral } from '../core/ident.js';
 import type { Database } from '../db/port.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { ensureControlSchema } from '../migrations/control.js';
@@ -66,29 +66,39 @@ export interface CopyOptions {
  * (recorded in cleave.copy_dropped_constraints, so a killed copy restores them on its next run).
  */
 export async function copyService(input: ServiceCopyInput, options: CopyOptions): Promise<TableCopyReport[]> {
-  const control = await input.openTarget();
+  const control = await input.openTarget().catch((error: unknown) => {
+    options.slots?.prepared(true);
+    throw error;
+  });
   const reports: TableCopyReport[] = [];
   try {
-    await ensureControlSchema(control);
     const owned = input.tables.filter((t) => !options.only?.length || options.only.includes(t.id));
     const targetName = (t: Table) => targetNames(options.plan, t).table;
     const targetTables = input.target.tables.filter((t) => owned.some((o) => targetName(o) === t.name));
-    // Every foreign key and secondary index of the tables being filled is dropped for the load and rebuilt once
-    // at the end; so are the foreign keys of other tables that point at them, which also lets --fresh empty
-    // only these tables.
-    await deferKeysAndIndexes(control, input, owned.map(targetName));
-    if (options.fresh) {
-      await resetProgress(
-        control,
-        input.service,
-        owned.map((t) => t.id),
-      );
-      if (targetTables.length > 0) {
-        await control.query(
-          `TRUNCATE ${targetTables.map((t) => `${quoteIdent(input.schema)}.${quoteIdent(t.name)}`).join(', ')} RESTART IDENTITY`,
+    try {
+      await ensureControlSchema(control);
+      // Every foreign key and secondary index of the tables being filled is dropped for the load and rebuilt
+      // once at the end; so are the foreign keys of other tables that point at them, which also lets --fresh
+      // empty only these tables.
+      await deferKeysAndIndexes(control, input, owned.map(targetName));
+      if (options.fresh) {
+        await resetProgress(
+          control,
+          input.service,
+          owned.map((t) => t.id),
         );
+        if (targetTables.length > 0) {
+          await control.query(
+            `TRUNCATE ${targetTables.map((t) => `${quoteIdent(input.schema)}.${quoteIdent(t.name)}`).join(', ')} RESTART IDENTITY`,
+          );
+        }
       }
+    } catch (error) {
+      options.slots?.prepared(true);
+      throw error;
     }
+    // Tables start once every service copied at the same time is prepared: the largest of all go first.
+    options.slots?.prepared(false);
 
     // With every foreign key of these tables dropped for the load there is no order to keep between them: the
     // largest start first, so the run does not end with one large table copying alone.
@@ -137,13 +147,32 @@ export class TableSlots {
   /** Set when a table failed: no more tables are started. */
   stopped = false;
   private readonly waiting: { size: number; go: () => void }[] = [];
+  private unprepared: number;
 
-  constructor(size: number) {
+  /**
+   * `services`: how many services share these slots; no slot is handed out before each has called prepared(),
+   * so that no service's tables take the slots before the largest tables of another have asked.
+   */
+  constructor(size: number, services = 0) {
     this.free = Math.max(1, size);
+    this.unprepared = services;
+  }
+
+  /** A service is ready to copy (or, `failed`, will not copy at all). */
+  prepared(failed: boolean): void {
+    if (failed) this.stopped = true;
+    // Handed out on the next turn, once the last service's tables have asked too.
+    if (--this.unprepared === 0)
+      setImmediate(() => {
+        while (this.free > 0 && this.waiting.length > 0) {
+          this.free--;
+          this.waiting.shift()!.go();
+        }
+      });
   }
 
   async acquire(size: number): Promise<void> {
-    if (this.free > 0) {
+    if (this.free > 0 && this.unprepared <= 0) {
       this.free--;
       return;
     }
@@ -155,7 +184,7 @@ export class TableSlots {
 
   /** A slot if one is free now (for another key range of a table already copying), else none. */
   tryAcquire(): boolean {
-    if (this.free === 0 || this.stopped) return false;
+    if (this.free === 0 || this.stopped || this.unprepared > 0) return false;
     this.free--;
     return true;
   }
@@ -481,22 +510,26 @@ async function deferKeysAndIndexes(
      ORDER BY kind, definition LIKE 'FOREIGN KEY%' DESC, table_name, name`,
     [input.schema, tables],
   );
-  for (const r of rows) {
-    await client.query('BEGIN');
-    try {
-      await client.query(
-        `INSERT INTO cleave.copy_dropped_constraints (service, table_name, name, definition, kind) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-        [input.service, r.table_name, r.name, r.definition, r.kind],
-      );
-      if (r.kind === 'constraint')
-        await client.query(`ALTER TABLE ${r.table_name} DROP CONSTRAINT ${quoteIdent(r.name)}`);
-      else await client.query(`DROP INDEX ${quoteIdent(input.schema)}.${quoteIdent(r.name)}`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    }
-  }
+  if (rows.length === 0) return;
+  // All in one transaction, sent at once: recorded and dropped together, or neither.
+  const statements = rows.flatMap((r) => [
+    `INSERT INTO cleave.copy_dropped_constraints (service, table_name, name, definition, kind) VALUES (${[
+      input.service,
+      r.table_name,
+      r.name,
+      r.definition,
+      r.kind,
+    ]
+      .map(stringLiteral)
+      .join(', ')}) ON CONFLICT DO NOTHING`,
+    r.kind === 'constraint'
+      ? `ALTER TABLE ${r.table_name} DROP CONSTRAINT ${quoteIdent(r.name)}`
+      : `DROP INDEX ${quoteIdent(input.schema)}.${quoteIdent(r.name)}`,
+  ]);
+  await client.query(`BEGIN;\n${statements.join(';\n')};\nCOMMIT`).catch(async (error: unknown) => {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  });
 }
 
 /**

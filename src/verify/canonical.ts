@@ -16,6 +16,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { encoderFor, Invalid } from '../copy/encode.js';
+import { type DateTime, parseDateTime, timestampMicros } from '../copy/time.js';
 
 /** Session settings under which PostgreSQL's output of a value is its canonical text. */
 export const CANONICAL_SESSION = [
@@ -124,7 +125,7 @@ export function canonicalizerFor(type: string, options: { enum?: boolean } = {})
   }
   if (t === 'bytea') return via((s) => s.toLowerCase());
   if (t === 'timestamp with time zone') {
-    const slow = via((s) => formatTimestamp(parseTime(s), true));
+    const slow = via((s) => formatMicros(timestampMicros(parseTime(s), true), true));
     return (v) =>
       (typeof v === 'string'
         ? fastTimestamp(v)
@@ -132,9 +133,11 @@ export function canonicalizerFor(type: string, options: { enum?: boolean } = {})
           ? fastTimestamp(v.toString('latin1'))
           : null) ?? slow(v);
   }
-  if (t === 'timestamp without time zone') return via((s) => formatTimestamp(parseTime(s, true), false));
-  if (t === 'date') return via((s) => formatTimestamp(parseTime(s, true), false).slice(0, 10));
-  if (t === 'time without time zone') return via((s) => formatTimestamp(parseTime(s, true), false).slice(11));
+  if (t === 'timestamp without time zone')
+    return via((s) => formatMicros(timestampMicros(parseTime(s), false), false));
+  // A date keeps the day as written (24:00:00 does not move it); a time its clock, up to 24:00:00.
+  if (t === 'date') return via((s) => formatDate(parseTime(s).days));
+  if (t === 'time without time zone') return via((s) => formatClock(parseTime(s).micros));
   const array = /^(smallint|integer|bigint|real|double precision|text)\[\]$/.exec(t);
   if (array) return arrayCanonicalizer(array[1]!);
   return null;
@@ -239,51 +242,39 @@ function increment(digits: string): string {
 
 // ---- time ----------------------------------------------------------------------------------------------
 
-interface Instant {
-  /** Milliseconds since the epoch of the whole second, in UTC (or as written, for types without a zone). */
-  seconds: number;
-  micros: number;
+/** The copy's reading of a date/time text (the same as PostgreSQL's; the copy rejected those it refuses). */
+function parseTime(s: string): DateTime {
+  const t = parseDateTime(s);
+  if (!t) throw new Error(`not an ISO-8601 time: ${s}`);
+  return t;
 }
 
-/**
- * The ISO-8601 forms the copy accepts (date, optional time, optional zone). A value without a zone is UTC,
- * as the copy reads it; `ignoreZone` reads the wall time as written (timestamp without time zone, date).
- */
-function parseTime(s: string, ignoreZone = false): Instant {
-  const m =
-    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/.exec(
-      s,
-    );
-  if (!m) throw new Error(`not an ISO-8601 time: ${s}`);
-  const [, y, mo, d, h = '0', mi = '0', sec = '0', frac = '', zone] = m;
-  let micros = 0;
-  if (frac) micros = frac.length <= 6 ? Number(frac.padEnd(6, '0')) : Math.round(Number(`0.${frac}`) * 1e6);
-  let seconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
-  if (Number(y) < 100) seconds = fixYear(seconds, Number(y));
-  if (micros === 1_000_000) {
-    micros = 0;
-    seconds += 1000;
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** A day since 2000-01-01 as `YYYY-MM-DD`. */
+function formatDate(days: number): string {
+  const d = new Date((days + 10_957) * 86_400_000);
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** Microseconds since midnight as `HH:MM:SS[.ffffff]` (trailing zeros dropped, as PostgreSQL prints it). */
+function formatClock(micros: number): string {
+  const seconds = Math.floor(micros / 1_000_000);
+  const fraction = micros - seconds * 1_000_000;
+  const clock = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
+  return fraction === 0 ? clock : `${clock}.${pad(fraction, 6).replace(/0+$/, '')}`;
+}
+
+/** Microseconds since 2000-01-01 as PostgreSQL prints a timestamp (`+00` for a timestamptz in UTC). */
+function formatMicros(total: number | bigint, zone: boolean): string {
+  const big = BigInt(total);
+  let days = big / 86_400_000_000n;
+  let rest = big - days * 86_400_000_000n;
+  if (rest < 0n) {
+    days -= 1n;
+    rest += 86_400_000_000n;
   }
-  if (zone && zone !== 'Z' && !ignoreZone) {
-    const z = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
-    const offset = (Number(z[2]) * 60 + Number(z[3] ?? 0)) * 60_000;
-    seconds -= z[1] === '+' ? offset : -offset;
-  }
-  return { seconds, micros };
-}
-
-/** Date.UTC maps years 0-99 to 1900-1999. */
-function fixYear(ms: number, year: number): number {
-  const d = new Date(ms);
-  d.setUTCFullYear(year);
-  return d.getTime();
-}
-
-function formatTimestamp(i: Instant, zone: boolean): string {
-  const d = new Date(i.seconds);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  const fraction = i.micros === 0 ? '' : `.${p(i.micros, 6).replace(/0+$/, '')}`;
-  return `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}${fraction}${zone ? '+00' : ''}`;
+  return `${formatDate(Number(days))} ${formatClock(Number(rest))}${zone ? '+00' : ''}`;
 }
 
 const INTEGER_RANGES: Record<string, [bigint, bigint]> = {

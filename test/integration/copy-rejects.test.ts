@@ -195,6 +195,54 @@ describe('copy of text that may not be UTF-8', () => {
   );
 });
 
+describe('copy of JSON into jsonb', () => {
+  it('what jsonb cannot store is rejected with its reason (never a failed chunk); the rest reads back as it was', async () => {
+    const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
+    const source = join(dir, 'docs.sqlite');
+    const sqlite = new BetterSqlite3(source);
+    const docs = [
+      '{"k": 1, "tag": "t1"}',
+      '{"s": "\\ud800 alone"}',
+      '{"n": "\\u0000"}',
+      '{"a": 1,}',
+      '{"pair": "\\ud83d\\ude00", "tab": "a\\tb"}',
+      '[1.5, -2e3, {"x": [null, true]}]',
+      '{\n  "pretty": true\n}',
+    ];
+    sqlite.exec('create table docs (id integer primary key, doc text not null)');
+    const insert = sqlite.prepare('insert into docs values (?, ?)');
+    for (const [i, d] of docs.entries()) insert.run(i + 1, d);
+    sqlite.close();
+    const target = await createTestDatabase('copy_jsonb');
+    const project = await projectWithPlan(`sqlite:${source}`, {
+      plan: `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  app: { tables: [docs] }\ntables:\n  docs: { columns: { doc: { type: jsonb } } }\n`,
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: project.plan });
+    const result = await runCli(['copy', '--create', '--plan', project.plan, '--max-rejects', '3', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const rows = await target.db.query<{ id: number; same: boolean }>(
+      'select id::int as id, doc = $1::jsonb or doc = $2::jsonb or doc = $3::jsonb or doc = $4::jsonb as same from app.docs order by id',
+      [docs[0], docs[4], docs[5], docs[6]],
+    );
+    expect(rows).toEqual([
+      { id: 1, same: true },
+      { id: 5, same: true },
+      { id: 6, same: true },
+      { id: 7, same: true },
+    ]);
+    const rejects = await target.db.query('select key, reason from cleave.copy_rejects order by key::text');
+    expect(rejects).toEqual([
+      {
+        key: ['2'],
+        reason: 'JSON with an unpaired surrogate escape (\\ud800-\\udfff), which jsonb cannot store',
+      },
+      { key: ['3'], reason: 'JSON with \\u0000, which PostgreSQL cannot store' },
+      { key: ['4'], reason: 'not valid JSON' },
+    ]);
+  });
+});
+
 describe('copy with an encrypted column', () => {
   it('seo-content api_keys.secret: decrypts with the key to the source value; the key appears nowhere', async () => {
     const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });

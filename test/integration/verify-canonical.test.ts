@@ -306,6 +306,79 @@ describe('canonical row encoding: PostgreSQL SQL and JavaScript agree', () => {
     }
   });
 
+  it('date/time texts: the copy accepts exactly what PostgreSQL accepts, and reads each as PostgreSQL does', async () => {
+    const { url } = await createTestDatabase('timeparse');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      for (const sql of CANONICAL_SESSION) await client.query(sql);
+      const texts = [
+        '2024-01-02',
+        '0001-01-01',
+        '0000-01-01',
+        '2024-02-29',
+        '2023-02-29',
+        '2024-02-30',
+        '2024-04-31',
+        '2024-13-01',
+        '2024-01-01 24:00:00',
+        '2024-01-31 24:00',
+        '2024-01-01 24:00:01',
+        '2024-01-01 23:59:60',
+        '2024-01-01 23:59:60.5',
+        '2024-01-01 23:59:61',
+        '2024-01-01 12:60',
+        '2024-01-01 25:00',
+        '2024-01-01T12:00Z',
+        '2024-01-01 12:00:00+15:59',
+        '2024-01-01 12:00:00-15:59',
+        '2024-01-01 12:00:00+16',
+        '2024-01-01 12:00:00+05:60',
+        '2024-01-01 12:00:00+0530',
+        '2024-01-01 23:59:59.9999995',
+        '2024-01-01 12:00:00.0000005',
+        '2024-01-01 12:00:00.0000015',
+        '2024-01-01 12:00:00.0000025',
+        '9999-12-31 23:59:59.9999999',
+        '1900-03-01 00:00:00.123456789',
+      ];
+      let accepted = 0;
+      for (const type of [
+        'timestamp with time zone',
+        'timestamp without time zone',
+        'date',
+        'time without time zone',
+      ]) {
+        const encode = encoderFor({ name: 'x', type });
+        const canonical = canonicalizerFor(type)!;
+        for (const text of texts) {
+          const read = async (t: string) => {
+            try {
+              const { rows } = await client.query<{ t: string }>(`SELECT $1::${type}::text AS t`, [t]);
+              return rows[0]!.t;
+            } catch {
+              return null;
+            }
+          };
+          // What the copy sends (for a time, the T between date and time becomes a space), as PostgreSQL reads it.
+          const e = encode(text);
+          if (e instanceof Invalid) {
+            expect(await read(text), `${type} ${text}: refused with ${e.reason}`).toBeNull();
+            continue;
+          }
+          const pgText = await read(e);
+          expect(pgText, `${type} ${text}, sent as ${e}`).not.toBeNull();
+          if (e === text) expect(await read(text)).toBe(pgText);
+          expect(canonical(text), `${type} ${text}`).toBe(pgText);
+          accepted++;
+        }
+      }
+      expect(accepted).toBeGreaterThan(40);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('timestamps read without the canonical text hash as they do through it', () => {
     const hashOf = (push: () => void) => {
       beginRow();
