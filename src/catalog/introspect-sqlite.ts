@@ -190,7 +190,14 @@ function readTable(
     bytes = sizes.get(name) ?? 0;
     for (const ix of indexRows) bytes += sizes.get(ix.name) ?? 0;
   } else if (!counts && rows !== null && !noRowid) {
-    bytes = Math.round(rows * sampledRowBytes(db, name, rawColumns.map((c) => c.name)));
+    bytes = Math.round(
+      rows *
+        sampledRowBytes(
+          db,
+          name,
+          rawColumns.map((c) => c.name),
+        ),
+    );
   }
 
   return {
@@ -294,7 +301,10 @@ function readSequences(db: SqliteDatabase, tables: Table[]): Sequence[] {
 /** Rows per table as the last ANALYZE counted them (sqlite_stat1), when it ran. */
 function readStat1(db: SqliteDatabase): Map<string, number> | null {
   try {
-    const rows = db.handle.prepare('select tbl, stat from sqlite_stat1').all() as { tbl: string; stat: string }[];
+    const rows = db.handle.prepare('select tbl, stat from sqlite_stat1').all() as {
+      tbl: string;
+      stat: string;
+    }[];
     return new Map(rows.map((r) => [r.tbl, Number.parseInt(r.stat, 10)]));
   } catch {
     return null;

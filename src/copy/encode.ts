@@ -43,9 +43,13 @@ const NOT_BOOLEAN = new Invalid('not a boolean');
 const NOT_UUID = new Invalid('not a uuid');
 const NOT_JSON = new Invalid('not valid JSON');
 const JSON_NUL = new Invalid('JSON with \\u0000, which PostgreSQL cannot store');
-const JSON_SURROGATE = new Invalid('JSON with an unpaired surrogate escape (\\ud800-\\udfff), which jsonb cannot store');
+const JSON_SURROGATE = new Invalid(
+  'JSON with an unpaired surrogate escape (\\ud800-\\udfff), which jsonb cannot store',
+);
 const NOT_TIME = new Invalid('not an ISO-8601 date/time');
-const NO_SUCH_TIME = new Invalid('not a date/time PostgreSQL accepts (no such day or hour, or an offset past 15:59)');
+const NO_SUCH_TIME = new Invalid(
+  'not a date/time PostgreSQL accepts (no such day or hour, or an offset past 15:59)',
+);
 const NOT_ARRAY = new Invalid('not a JSON array');
 const TRUE = new Set(['1', 't', 'true', 'yes', 'y', 'on']);
 const FALSE = new Set(['0', 'f', 'false', 'no', 'n', 'off']);
