@@ -31,6 +31,8 @@ export interface CopyAppOptions {
   /** JSON-lines reject file (default: copy-rejects.jsonl beside the plan). */
   rejectsFile?: string | undefined;
   migrationsDir?: string | undefined;
+  /** SQLite sources: COPY's binary format where the columns allow it (default), or always text. */
+  format?: 'binary' | 'text' | undefined;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: CopyEvent) => void;
 }
@@ -121,6 +123,7 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
           slots,
           fresh: options.fresh,
           only: options.tables,
+          format: options.format,
           env: options.env,
           onEvent: options.onEvent,
         }),

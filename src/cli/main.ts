@@ -143,6 +143,10 @@ export function program(): Command {
       'JSON-lines file of rejected rows (default: copy-rejects.jsonl beside the plan)',
     )
     .option('--migrations <dir>', 'migrations folder, for --create')
+    .option(
+      '--text',
+      'SQLite sources: send COPY text, not binary (slower; for a proxy that rewrites binary COPY)',
+    )
     .action(run('./commands/copy.js'));
 
   cli

@@ -153,7 +153,7 @@ export function copySqliteChunk(
         callback(error);
       },
     });
-    await pipeline(stream, t.client.query(copyFrom(copySql)));
+    await pipeline(stream, t.client.query(copyFrom(spec.binary ? `${copySql} (FORMAT binary)` : copySql)));
     return outcome!;
   });
 }

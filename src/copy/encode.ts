@@ -12,7 +12,7 @@ import {
   JSON_UNKNOWN,
   scanJson,
 } from './json-scan.js';
-import { ISO_DATE_TIME, parseDateTime } from './time.js';
+import { type DateTime, ISO_DATE_TIME, parseDateTime } from './time.js';
 
 /** Why a value cannot be stored in its target column; the row that holds it becomes a reject. */
 export class Invalid {
@@ -81,7 +81,15 @@ export function encoderFor(column: TargetColumn): Encoder {
   const t = column.type.toLowerCase();
   const range = RANGES[t];
   if (range) return (v) => integerValue(v, range);
-  if (t.startsWith('numeric') || t === 'double precision' || t === 'real') return numberValue;
+  if (t.startsWith('numeric')) return numberValue;
+  if (t === 'double precision' || t === 'real') {
+    const real = t === 'real';
+    // Checked as the server reads it (out of range is a reject, not a failed chunk); written as the text it is.
+    return (v) => {
+      const x = checkFloat(v, real);
+      return x instanceof Invalid ? x : numberValue(v);
+    };
+  }
   if (t === 'boolean') return booleanValue;
   if (t === 'uuid') return uuidValue;
   if (t === 'jsonb') return jsonbValue;
@@ -89,20 +97,37 @@ export function encoderFor(column: TargetColumn): Encoder {
   if (t.startsWith('timestamp') || t === 'date') return timeValue;
   if (t.startsWith('time')) return clockValue;
   if (t === 'bytea') return byteaValue;
-  if (t.endsWith('[]')) return arrayValue;
-  const varchar = /^character varying\((\d+)\)$|^character\((\d+)\)$/.exec(t);
-  if (varchar) {
-    const max = Number(varchar[1] ?? varchar[2]);
-    const tooLong = new Invalid(`longer than ${max} characters`);
+  if (t.endsWith('[]')) {
+    const element = t.slice(0, -2);
+    return (v) => arrayValue(v, element);
+  }
+  const max = maxLengthOf(t);
+  if (max !== null) {
+    const check = lengthCheck(max);
     return (v) => {
-      const s = asText(v);
-      if (typeof s !== 'string') return s;
-      // UTF-16 length bounds the number of characters from above: most values need no counting.
-      if (s.length > max && codePoints(s) > max) return tooLong;
-      return escapeCopy(s);
+      const s = check(v);
+      return typeof s === 'string' ? escapeCopy(s) : s;
     };
   }
   return plainText;
+}
+
+/** The length limit of a `character varying(n)` or `character(n)` type, or null. */
+export function maxLengthOf(type: string): number | null {
+  const m = /^character varying\((\d+)\)$|^character\((\d+)\)$/.exec(type);
+  return m ? Number(m[1] ?? m[2]) : null;
+}
+
+/** A text value of at most `max` characters, checked as asText does. */
+export function lengthCheck(max: number): (v: unknown) => string | Invalid {
+  const tooLong = new Invalid(`longer than ${max} characters`);
+  return (v) => {
+    const s = asText(v);
+    if (typeof s !== 'string') return s;
+    // UTF-16 length bounds the number of characters from above: most values need no counting.
+    if (s.length > max && codePoints(s) > max) return tooLong;
+    return s;
+  };
 }
 
 export function encodeNull(): string {
@@ -110,7 +135,7 @@ export function encodeNull(): string {
 }
 
 /** Text of a SQLite value: invalid UTF-8 (in raw bytes) and NUL bytes are reasons, never replaced. */
-function asText(v: unknown): string | Invalid {
+export function asText(v: unknown): string | Invalid {
   if (typeof v === 'string') return v.includes('\u0000') ? NUL_BYTE : v;
   if (Buffer.isBuffer(v)) {
     // Node's native validator: far cheaper than a fatal TextDecoder on the hot path.
@@ -140,7 +165,8 @@ function canonicalUuid(v: string): boolean {
   return true;
 }
 
-function uuidValue(v: unknown): Encoded {
+/** A uuid in PostgreSQL's output form (lower case, dashes), or why the value is not one. */
+export function uuidValue(v: unknown): Encoded {
   if (typeof v === 'string' && canonicalUuid(v)) return v;
   const s = asText(v);
   if (typeof s !== 'string') return s;
@@ -148,7 +174,13 @@ function uuidValue(v: unknown): Encoded {
   return UUID.test(trimmed) ? trimmed.toLowerCase() : NOT_UUID;
 }
 
-function integerValue(v: unknown, [min, max]: [bigint, bigint]): Encoded {
+function integerValue(v: unknown, range: [bigint, bigint]): Encoded {
+  const n = checkInteger(v, range);
+  return typeof n === 'bigint' ? n.toString() : n;
+}
+
+/** An integer in `[min, max]`, or why the value is not one. */
+export function checkInteger(v: unknown, [min, max]: [bigint, bigint]): bigint | Invalid {
   let n: bigint;
   if (typeof v === 'bigint') n = v;
   else if (typeof v === 'number') {
@@ -161,10 +193,16 @@ function integerValue(v: unknown, [min, max]: [bigint, bigint]): Encoded {
     n = BigInt(s.trim());
   }
   if (n < min || n > max) return new Invalid(`out of range for its type (${n})`);
-  return n.toString();
+  return n;
 }
 
-function numberValue(v: unknown): Encoded {
+/** The range of an integer type, or undefined for other types. */
+export function integerRange(type: string): [bigint, bigint] | undefined {
+  return RANGES[type];
+}
+
+/** A number as decimal text (`NaN`, `Infinity`, `-Infinity` for a real that is one), or why it is not one. */
+export function numberValue(v: unknown): Encoded {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number')
     return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
@@ -174,7 +212,39 @@ function numberValue(v: unknown): Encoded {
   return NUMBER.test(trimmed) ? trimmed : NOT_NUMBER;
 }
 
-function booleanValue(v: unknown): Encoded {
+/**
+ * The double (or, `real`, the float) a value is stored as: a SQLite real as it is (a float: the nearest, ties
+ * to even), a text as float8in/float4in read it. Out of range
+ * is what those refuse: a finite value that overflows, a non-zero one that underflows.
+ */
+export function checkFloat(v: unknown, real: boolean): number | Invalid {
+  let x: number;
+  let finite = true;
+  let nonzero = false;
+  if (typeof v === 'number') {
+    x = v;
+    finite = Number.isFinite(v);
+    nonzero = v !== 0;
+  } else {
+    const text = numberValue(v);
+    if (text instanceof Invalid) return text;
+    x = Number(text);
+    nonzero = /[1-9]/.test(text.replace(/[eE].*$/, ''));
+    if (!Number.isFinite(x) || (x === 0 && nonzero)) return real ? OUT_OF_RANGE_REAL : OUT_OF_RANGE_DOUBLE;
+  }
+  // A real -0 as the text copy writes it (String(-0) is "0"); a text "-0" keeps its sign, as float8in reads it.
+  if (x === 0 && typeof v === 'number') return 0;
+  if (!real) return x;
+  const f = Math.fround(x);
+  if ((finite && !Number.isFinite(f)) || (f === 0 && nonzero)) return OUT_OF_RANGE_REAL;
+  return f;
+}
+
+const OUT_OF_RANGE_REAL = new Invalid('out of range for type real');
+const OUT_OF_RANGE_DOUBLE = new Invalid('out of range for type double precision');
+
+/** `t` or `f`, or why the value is not a boolean. */
+export function booleanValue(v: unknown): Encoded {
   if (typeof v === 'bigint' || typeof v === 'number') {
     if (Number(v) === 0) return 'f';
     if (Number(v) === 1) return 't';
@@ -189,8 +259,21 @@ function booleanValue(v: unknown): Encoded {
 const jsonValue = (v: unknown) => jsonText(v, false);
 const jsonbValue = (v: unknown) => jsonText(v, true);
 
-/** JSON as it is (COPY-escaped): checked in one pass, JSON.parse only for what the scanner leaves to it. */
+/** JSON as it is (COPY-escaped). */
 function jsonText(v: unknown, jsonb: boolean): Encoded {
+  const s = checkJson(v, jsonb);
+  return typeof s !== 'string' || jsonPlain ? s : escapeCopy(s);
+}
+
+/** Set by checkJson: the text it returned has nothing COPY text must escape. */
+let jsonPlain = false;
+
+/**
+ * JSON text as it is, checked in one pass (JSON.parse only for what the scanner leaves to it), or why json (or,
+ * `jsonb`, jsonb) cannot store it.
+ */
+export function checkJson(v: unknown, jsonb: boolean): string | Invalid {
+  jsonPlain = true;
   if (typeof v === 'bigint' || typeof v === 'number') return String(v);
   const s = asText(v);
   if (typeof s !== 'string') return s;
@@ -207,11 +290,31 @@ function jsonText(v: unknown, jsonb: boolean): Encoded {
   // PostgreSQL's json cannot hold \u0000 either.
   if (found === JSON_NUL_ESCAPE) return JSON_NUL;
   if (found === JSON_LONE_SURROGATE && jsonb) return JSON_SURROGATE;
-  return escapeCopy(s);
+  jsonPlain = false;
+  return s;
 }
 
 /** ISO-8601 text as it is; an integer or real as Unix epoch seconds (documented in docs/copy.md). */
 function timeValue(v: unknown): Encoded {
+  const text = dateTimeText(v);
+  if (typeof text !== 'string') return text;
+  return parseDateTime(text) === null ? notTime(text) : text;
+}
+
+/** The date/time a value stands for, as PostgreSQL reads it (see timeValue), or why it is none. */
+export function checkDateTime(v: unknown): DateTime | Invalid {
+  const text = dateTimeText(v);
+  if (typeof text !== 'string') return text;
+  return parseDateTime(text) ?? notTime(text);
+}
+
+/** Why a text is no date/time: not of the ISO-8601 shape, or one that PostgreSQL refuses. */
+function notTime(text: string): Invalid {
+  return ISO_DATE_TIME.test(text) ? NO_SUCH_TIME : NOT_TIME;
+}
+
+/** The ISO-8601 text of a date/time value: as written (trimmed), or an epoch number's. */
+function dateTimeText(v: unknown): string | Invalid {
   if (typeof v === 'bigint' || typeof v === 'number') {
     const ms = Number(v) * 1000;
     const date = new Date(ms);
@@ -219,9 +322,14 @@ function timeValue(v: unknown): Encoded {
   }
   const s = asText(v);
   if (typeof s !== 'string') return s;
-  const trimmed = s.trim();
-  if (!ISO_DATE_TIME.test(trimmed)) return NOT_TIME;
-  return parseDateTime(trimmed) === null ? NO_SUCH_TIME : trimmed;
+  return s.trim();
+}
+
+/** A time of day's date/time (see clockValue), or why it is none. */
+export function checkClock(v: unknown): DateTime | Invalid {
+  const text = clockValue(v);
+  if (typeof text !== 'string') return text;
+  return parseDateTime(text) ?? notTime(text);
 }
 
 /**
@@ -235,14 +343,60 @@ function clockValue(v: unknown): Encoded {
   return e.charCodeAt(10) === 84 ? `${e.slice(0, 10)} ${e.slice(11)}` : e;
 }
 
+/** A value's bytes: a blob's own, a text's UTF-8. */
+export function bytesOf(v: unknown): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8');
+}
+
 function byteaValue(v: unknown): Encoded {
-  const bytes = Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8');
+  const bytes = bytesOf(v);
   // In COPY text the bytea escape \x itself needs its backslash doubled.
   return `\\\\x${bytes.toString('hex')}`;
 }
 
 /** A JSON array of numbers or strings (how SQLite apps keep lists) -> a PostgreSQL array literal. */
-function arrayValue(v: unknown): Encoded {
+function arrayValue(v: unknown, element: string): Encoded {
+  const parsed = checkArray(v, element);
+  if (parsed instanceof Invalid) return parsed;
+  const items = parsed.map((x) =>
+    x === null ? 'NULL' : typeof x === 'number' ? String(x) : `"${String(x).replace(/["\\]/g, '\\$&')}"`,
+  );
+  return escapeCopy(`{${items.join(',')}}`);
+}
+
+const NOT_PLAIN_ARRAY = new Invalid('not a JSON array of plain values (numbers, strings, booleans, null)');
+const NOT_INTEGER_ITEM = new Invalid('an array item is not an integer in range');
+const NOT_NUMBER_ITEM = new Invalid('an array item is not a number in range');
+const NOT_BOOLEAN_ITEM = new Invalid('an array item is not a boolean');
+
+/**
+ * The items of a JSON array value for an array of `element`, each checked as a value of that type would be
+ * (nested arrays and objects are refused: one dimension only), or why the value is not such an array.
+ */
+export function checkArray(v: unknown, element: string): unknown[] | Invalid {
+  const items = arrayItems(v);
+  if (items instanceof Invalid) return items;
+  const range = integerRange(element);
+  const float = element === 'real' || element === 'double precision';
+  for (const x of items) {
+    if (x === null) continue;
+    if (typeof x === 'object') return NOT_PLAIN_ARRAY;
+    if (range) {
+      if (typeof x === 'boolean') return NOT_INTEGER_ITEM;
+      const n = typeof x === 'number' && Number.isInteger(x) ? BigInt(x) : x;
+      if (checkInteger(n, range) instanceof Invalid) return NOT_INTEGER_ITEM;
+    } else if (float) {
+      if (typeof x === 'boolean' || checkFloat(x, element === 'real') instanceof Invalid)
+        return NOT_NUMBER_ITEM;
+    } else if (element === 'boolean') {
+      if (booleanValue(String(x)) instanceof Invalid) return NOT_BOOLEAN_ITEM;
+    } else if (typeof x === 'string' && x.indexOf('\0') !== -1) return NUL_BYTE;
+  }
+  return items;
+}
+
+/** The items of a JSON array value, or why the value is not one. */
+function arrayItems(v: unknown): unknown[] | Invalid {
   const s = asText(v);
   if (typeof s !== 'string') return s;
   let parsed: unknown;
@@ -251,11 +405,7 @@ function arrayValue(v: unknown): Encoded {
   } catch {
     return NOT_ARRAY;
   }
-  if (!Array.isArray(parsed)) return NOT_ARRAY;
-  const items = parsed.map((x) =>
-    x === null ? 'NULL' : typeof x === 'number' ? String(x) : `"${String(x).replace(/["\\]/g, '\\$&')}"`,
-  );
-  return escapeCopy(`{${items.join(',')}}`);
+  return Array.isArray(parsed) ? parsed : NOT_ARRAY;
 }
 
 function codePoints(s: string): number {

@@ -13,7 +13,7 @@ import { type ChunkTarget, copyPostgresChunk, copySqliteChunk } from './chunk.js
 import { copyColumnsOf } from './columns.js';
 import { keyList } from './keyset.js';
 import { createParts, readParts, resetProgress, type TableProgress } from './progress.js';
-import type { SqliteChunkSpec } from './sqlite-rows.js';
+import { binaryFormatFor, type SqliteChunkSpec } from './sqlite-rows.js';
 
 export interface TableCopyReport {
   service: string;
@@ -23,6 +23,8 @@ export interface TableCopyReport {
   written: number;
   rejected: number;
   skipped: boolean;
+  /** The COPY format the rows were sent in (a PostgreSQL source's rows pass through as text). */
+  format: 'binary' | 'text';
   durationMs: number;
 }
 
@@ -56,6 +58,8 @@ export interface CopyOptions {
   fresh?: boolean;
   /** Only these tables (ids). */
   only?: string[] | undefined;
+  /** SQLite sources: COPY's `binary` format where every column allows it (the default), or always `text`. */
+  format?: 'binary' | 'text' | undefined;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: CopyEvent) => void;
 }
@@ -251,6 +255,17 @@ async function copyTable(
         .filter((c) => c !== undefined)
         .map((c) => `(${c})`)
         .join(' AND ') || undefined;
+    const sqliteColumns = columns.map((c) => ({
+      name: c.name,
+      source: c.source ?? c.name,
+      type: c.type,
+      map: c.map,
+      whenNull: c.whenNull,
+      repair: c.repair,
+      userType: !c.encrypted && targetTable.columns.find((t) => t.name === c.name)?.userType != null,
+    }));
+    // COPY's binary format when every column has a type it is written for (the server then parses no text).
+    const binary = options.format !== 'text' && binaryFormatFor(sqliteColumns);
     let parts = await readParts(client, input.service, table.id);
     const report: TableCopyReport = {
       service: input.service,
@@ -260,6 +275,7 @@ async function copyTable(
       written: parts.reduce((n, p) => n + p.rowsWritten, 0),
       rejected: parts.reduce((n, p) => n + p.rowsRejected, 0),
       skipped: parts.length > 0 && parts.every((p) => p.done),
+      format: sourceSession === null && binary ? 'binary' : 'text',
       durationMs: 0,
     };
     if (report.skipped) {
@@ -291,16 +307,10 @@ async function copyTable(
     const sqliteSpec = (partFilter: string | undefined): SqliteChunkSpec => ({
       table: table.name,
       key: key.columns,
-      columns: columns.map((c) => ({
-        name: c.name,
-        source: c.source ?? c.name,
-        type: c.type,
-        map: c.map,
-        whenNull: c.whenNull,
-        repair: c.repair,
-      })),
+      columns: sqliteColumns,
       filter: partFilter,
       rowidOrder: table.hasRowid && !isRowid(table, key.columns),
+      binary,
     });
     /** Copies one key range (or the whole table) chunk by chunk, from its checkpoint. */
     const copyPart = async (

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { excerpt } from '../catalog/value-checks.js';
 import { quoteIdent } from '../core/ident.js';
+import { type BinaryEncoder, BinaryRows, binaryEncoderFor } from './binary.js';
 import { encoderFor, type PlanValue, type Repair, repairValue, valueRules } from './encode.js';
 import { afterKey, keyList, keyToJson } from './keyset.js';
 
@@ -16,6 +17,8 @@ export interface SqliteColumnSpec {
   map?: Record<string, PlanValue> | undefined;
   whenNull?: Exclude<PlanValue, null> | undefined;
   repair?: Repair | undefined;
+  /** The target type is an enum or a domain (written as text only). */
+  userType?: boolean | undefined;
 }
 
 export interface SqliteChunkSpec {
@@ -28,6 +31,13 @@ export interface SqliteChunkSpec {
    * order costs an index lookup per row.
    */
   rowidOrder?: boolean;
+  /** COPY's binary format (every column's type has a binary encoder: see binaryFormatFor), else text. */
+  binary?: boolean;
+}
+
+/** Whether a table's columns can all be written in COPY's binary format. */
+export function binaryFormatFor(columns: readonly SqliteColumnSpec[]): boolean {
+  return columns.every((c) => binaryEncoderFor(c.type, c.userType === true) !== null);
 }
 
 export interface Reject {
@@ -37,6 +47,19 @@ export interface Reject {
   reason: string;
   /** `repaired`: the row was copied with this value repaired as the plan allows (listed, never silent). */
   kind?: 'rejected' | 'repaired';
+}
+
+function rejectOf(key: unknown[], column: string, value: unknown, reason: string): Reject {
+  return {
+    key: keyToJson(key),
+    column,
+    value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
+    reason,
+  };
+}
+
+function repairOf(key: unknown[], column: string, value: unknown, reason: string, how: string): Reject {
+  return { ...rejectOf(key, column, value, `${reason}: ${how} (plan: repair)`), kind: 'repaired' };
 }
 
 export interface SqliteChunkOutcome {
@@ -51,9 +74,10 @@ export interface SqliteChunkOutcome {
 const ROWS_PER_BATCH = 1000;
 
 /**
- * One chunk from SQLite as batches of COPY text: the next `limit` rows after `after` in key order, read with
- * iterate() (no table in memory), encoded value by value; a row with a value that cannot be cast is rejected
- * whole, never altered. Returns what the chunk read, rejected and ended at.
+ * One chunk from SQLite as batches of COPY data, text or (spec.binary) binary, a whole COPY stream: the next
+ * `limit` rows after `after` in key order, read with iterate() (no table in memory), encoded value by value; a
+ * row with a value that cannot be cast is rejected whole, never altered. Returns what the chunk read, rejected
+ * and ended at.
  *
  * Text is read as strings, which is cheap; a string holding U+FFFD may be invalid UTF-8 decoded with
  * replacement characters, so from that row on the chunk is read again with text as raw bytes (CAST AS BLOB),
@@ -64,7 +88,7 @@ export function* sqliteChunkText(
   spec: SqliteChunkSpec,
   after: unknown[] | null,
   limit: number,
-): Generator<string, SqliteChunkOutcome, void> {
+): Generator<string | Buffer, SqliteChunkOutcome, void> {
   const { key, columns } = spec;
   const names = columns.map((c) => quoteIdent(c.source));
   const bytes = names.map(
@@ -123,6 +147,11 @@ export function* sqliteChunkText(
       .iterate(...(keyFrom ?? []), rows) as IterableIterator<unknown[]>;
   };
   const encoders = columns.map((c) => encoderFor({ name: c.name, type: c.type }));
+  const binary: BinaryEncoder[] | null = spec.binary
+    ? columns.map((c) => binaryEncoderFor(c.type, c.userType === true)!)
+    : null;
+  const out = binary ? new BinaryRows() : null;
+  out?.header();
   const prepares = columns.map((c) => valueRules(c.map, c.whenNull));
   const width = columns.length;
   const k = key.length;
@@ -140,7 +169,10 @@ export function* sqliteChunkText(
       for (let n = 0; n < ROWS_PER_BATCH; n++) {
         const next = rows.next();
         if (next.done) {
-          if (batch) yield batch;
+          if (out) {
+            out.trailer();
+            yield out.take();
+          } else if (batch) yield batch;
           if (!spec.rowidOrder)
             return { read, rejects, lastKey: lastRow === null ? null : keyOf(lastRow), end: read < limit };
           // The last chunk ends at the greatest key it read.
@@ -156,6 +188,7 @@ export function* sqliteChunkText(
           return { read, rejects, lastKey, end: hi === null };
         }
         const row = next.value;
+        out?.beginRow(width);
         let line = '';
         let rejected: Reject | null = null;
         let repaired: Reject[] | null = null;
@@ -169,7 +202,26 @@ export function* sqliteChunkText(
           const prepare = prepares[i];
           if (prepare !== undefined) value = prepare(value);
           if (value === null) {
-            line += i === 0 ? '\\N' : '\t\\N';
+            if (out) out.null();
+            else line += i === 0 ? '\\N' : '\t\\N';
+            continue;
+          }
+          if (binary) {
+            // Written straight into the batch; a rejected row is taken back below.
+            let bad = binary[i]!(value, out!);
+            const repair = columns[i]!.repair;
+            if (bad !== undefined && repair !== undefined) {
+              const fixed = repairValue(value, repair);
+              if (fixed !== null && binary[i]!(fixed.value, out!) === undefined) {
+                repaired ??= [];
+                repaired.push(repairOf(keyOf(row), columns[i]!.source, value, bad.reason, fixed.how));
+                bad = undefined;
+              }
+            }
+            if (bad !== undefined) {
+              rejected = rejectOf(keyOf(row), columns[i]!.source, value, bad.reason);
+              break;
+            }
             continue;
           }
           let encoded = encoders[i]!(value);
@@ -179,28 +231,18 @@ export function* sqliteChunkText(
             const again = fixed === null ? encoded : encoders[i]!(fixed.value);
             if (fixed !== null && typeof again === 'string') {
               repaired ??= [];
-              repaired.push({
-                key: keyToJson(keyOf(row)),
-                column: columns[i]!.source,
-                value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
-                reason: `${encoded.reason}: ${fixed.how} (plan: repair)`,
-                kind: 'repaired',
-              });
+              repaired.push(repairOf(keyOf(row), columns[i]!.source, value, encoded.reason, fixed.how));
               encoded = again;
             }
           }
           if (typeof encoded !== 'string') {
-            rejected = {
-              key: keyToJson(keyOf(row)),
-              column: columns[i]!.source,
-              value: excerpt(Buffer.isBuffer(value) ? value : Buffer.from(String(value))),
-              reason: encoded.reason,
-            };
+            rejected = rejectOf(keyOf(row), columns[i]!.source, value, encoded.reason);
             break;
           }
           line += i === 0 ? encoded : `\t${encoded}`;
         }
         if (suspect) {
+          out?.rollback();
           // Read this row and the rest of the chunk again, with text as raw bytes.
           rows.return?.();
           raw = true;
@@ -212,14 +254,18 @@ export function* sqliteChunkText(
         }
         read++;
         lastRow = row;
-        if (rejected) rejects.push(rejected);
-        else {
+        if (rejected) {
+          rejects.push(rejected);
+          out?.rollback();
+        } else {
           // A repaired value is listed only once its row is copied.
           if (repaired) rejects.push(...repaired);
-          batch += `${line}\n`;
+          if (!out) batch += `${line}\n`;
         }
       }
-      if (batch) yield batch;
+      if (out) {
+        if (out.length > 0) yield out.take();
+      } else if (batch) yield batch;
     }
   } finally {
     // Stopped early (the COPY failed): release the statement.

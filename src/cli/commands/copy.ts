@@ -17,6 +17,7 @@ interface CopyFlags {
   jobs?: number;
   rejects?: string;
   migrations?: string;
+  text?: boolean;
 }
 
 export default async function copyCommand(
@@ -38,6 +39,7 @@ export default async function copyCommand(
       jobs: flags.jobs,
       rejectsFile: flags.rejects,
       migrationsDir: flags.migrations,
+      format: flags.text ? 'text' : undefined,
       onEvent: progress.event,
     });
     progress.stop();
