@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { introspect } from '../catalog/introspect.js';
 import { readRejects } from '../copy/progress.js';
@@ -9,8 +10,10 @@ import {
   type TableCopyReport,
   TableSlots,
 } from '../copy/run.js';
+import { SqliteReaders } from '../copy/sqlite-reader.js';
 import { CleaveError } from '../core/errors.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
+import { SqliteDatabase } from '../db/sqlite.js';
 import { connectionLimitOf } from '../db/url.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { readMigrationDir } from '../migrations/files.js';
@@ -33,6 +36,8 @@ export interface CopyAppOptions {
   migrationsDir?: string | undefined;
   /** SQLite sources: COPY's binary format where the columns allow it (default), or always text. */
   format?: 'binary' | 'text' | undefined;
+  /** SQLite sources: worker threads that read and encode (default: the cores beyond two, at most `jobs`). */
+  threads?: number | undefined;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: CopyEvent) => void;
 }
@@ -111,6 +116,13 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
     if (sourceLimit !== undefined) limits.push(sourceLimit - 1);
     const jobs = Math.max(1, Math.min(options.jobs ?? 3, ...limits));
     const slots = new TableSlots(jobs, ready.length);
+    // SQLite: chunks are read and encoded in worker threads where cores are left beside this thread and the
+    // server (one core each); on smaller machines the threads' own overhead outweighs them.
+    const threads = options.threads ?? Math.max(0, Math.min(jobs, availableParallelism() - 2));
+    const readers =
+      source instanceof SqliteDatabase && threads > 0
+        ? new SqliteReaders(source.handle.name, source.handle, threads)
+        : undefined;
     const copied = await Promise.allSettled(
       ready.map(({ input }) =>
         copyService(input, {
@@ -124,11 +136,13 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
           fresh: options.fresh,
           only: options.tables,
           format: options.format,
+          readers,
           env: options.env,
           onEvent: options.onEvent,
         }),
       ),
     );
+    await readers?.close();
     // Every service has stopped before the source is closed; the first failure is the error.
     const failed = copied.find((c) => c.status === 'rejected');
     if (failed) throw failed.reason;

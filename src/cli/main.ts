@@ -147,6 +147,11 @@ export function program(): Command {
       '--text',
       'SQLite sources: send COPY text, not binary (slower; for a proxy that rewrites binary COPY)',
     )
+    .option(
+      '--threads <n>',
+      'SQLite sources: worker threads that read and encode rows (default: the cores beyond two)',
+      parseCount0,
+    )
     .action(run('./commands/copy.js'));
 
   cli

@@ -1,18 +1,12 @@
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { quoteIdent } from '../core/ident.js';
-import type { SqliteDatabase } from '../db/sqlite.js';
 import type { PlanValue, Repair } from './encode.js';
 import { afterKeyLiteral, keyList, keyToJson } from './keyset.js';
 import { advanceProgress, insertRejects } from './progress.js';
-import {
-  type Reject,
-  type SqliteChunkOutcome,
-  type SqliteChunkSpec,
-  sqliteChunkText,
-} from './sqlite-rows.js';
+import type { ChunkReader } from './sqlite-reader.js';
+import type { Reject, SqliteChunkSpec } from './sqlite-rows.js';
 
 export interface CopyColumn {
   /** Column name in the target. */
@@ -66,9 +60,14 @@ async function inTransaction(
   t: ChunkTarget,
   columns: readonly CopyColumn[],
   sourceTable: string,
-  fill: (
-    copySql: string,
-  ) => Promise<{ read: number; rejects: Reject[]; lastKey: unknown[] | null; end: boolean }>,
+  fill: (copySql: string) => Promise<{
+    read: number;
+    rejects: Reject[];
+    lastKey: unknown[] | null;
+    /** Rowid positions: the key of the row at lastKey. */
+    lastRowKey?: unknown[] | null;
+    end: boolean;
+  }>,
 ): Promise<ChunkResult> {
   const staged = t.alwaysIdentity || columns.some((c) => c.encrypted);
   await t.client.query('BEGIN');
@@ -104,6 +103,12 @@ async function inTransaction(
       table: sourceTable,
       target: `${t.schema}.${t.table}`,
       lastKey: filled.lastKey === null ? null : keyToJson(filled.lastKey),
+      lastRowKey:
+        filled.lastRowKey === undefined
+          ? undefined
+          : filled.lastRowKey === null
+            ? null
+            : keyToJson(filled.lastRowKey),
       read: filled.read,
       written,
       rejected,
@@ -125,11 +130,12 @@ async function inTransaction(
 }
 
 /**
- * One chunk from SQLite: its COPY text, read and encoded batch by batch as the COPY stream asks for more
- * (backpressure: nothing proportional to the table is held), committed with what it read, rejected and ended at.
+ * One chunk from SQLite: its COPY data, made batch by batch as the COPY stream asks for more (in this thread or a
+ * worker's: see sqlite-reader.ts; backpressure: nothing proportional to the table is held), committed with what
+ * it read, rejected and ended at.
  */
 export function copySqliteChunk(
-  source: SqliteDatabase,
+  reader: ChunkReader,
   spec: SqliteChunkSpec,
   columns: CopyColumn[],
   t: ChunkTarget,
@@ -137,24 +143,12 @@ export function copySqliteChunk(
   limit: number,
 ): Promise<ChunkResult> {
   return inTransaction(t, columns, spec.table, async (copySql) => {
-    const batches = sqliteChunkText(source.handle, spec, after, limit);
-    let outcome: SqliteChunkOutcome | null = null;
-    const stream = new Readable({
-      read() {
-        const next = batches.next();
-        if (next.done) {
-          outcome = next.value;
-          this.push(null);
-        } else this.push(next.value);
-      },
-      destroy(error, callback) {
-        // The COPY failed: release the SQLite statement.
-        batches.return(undefined as never);
-        callback(error);
-      },
-    });
-    await pipeline(stream, t.client.query(copyFrom(spec.binary ? `${copySql} (FORMAT binary)` : copySql)));
-    return outcome!;
+    const chunk = reader.open(spec, after, limit);
+    await pipeline(
+      chunk.stream,
+      t.client.query(copyFrom(spec.binary ? `${copySql} (FORMAT binary)` : copySql)),
+    );
+    return chunk.outcome();
   });
 }
 

@@ -8,6 +8,10 @@ export interface TableProgress {
   lo: bigint | null;
   hi: bigint | null;
   lastKey: unknown[] | null;
+  /** What lastKey is: the last row's key, or (SQLite rowid ranges) its rowid. */
+  position: 'key' | 'rowid';
+  /** Rowid positions: the key of the row at lastKey. */
+  lastRowKey: unknown[] | null;
   rowsRead: number;
   rowsWritten: number;
   rowsRejected: number;
@@ -21,7 +25,7 @@ export async function readParts(
   table: string,
 ): Promise<TableProgress[]> {
   const { rows } = await client.query(
-    `SELECT part, part_lo::text AS lo, part_hi::text AS hi, last_key, rows_read, rows_written, rows_rejected, done
+    `SELECT part, part_lo::text AS lo, part_hi::text AS hi, last_key, position, last_row_key, rows_read, rows_written, rows_rejected, done
        FROM cleave.copy_progress WHERE service = $1 AND source_table = $2 ORDER BY part`,
     [service, table],
   );
@@ -30,6 +34,8 @@ export async function readParts(
     lo: r.lo === null ? null : BigInt(r.lo),
     hi: r.hi === null ? null : BigInt(r.hi),
     lastKey: r.last_key,
+    position: r.position,
+    lastRowKey: r.last_row_key,
     rowsRead: Number(r.rows_read),
     rowsWritten: Number(r.rows_written),
     rowsRejected: Number(r.rows_rejected),
@@ -63,6 +69,8 @@ export async function advanceProgress(
     table: string;
     target: string;
     lastKey: string | null;
+    /** Rowid positions: the key of the row at lastKey (JSON). */
+    lastRowKey?: string | null | undefined;
     read: number;
     written: number;
     rejected: number;
@@ -71,10 +79,12 @@ export async function advanceProgress(
   },
 ): Promise<void> {
   await client.query(
-    `INSERT INTO cleave.copy_progress (service, source_table, target_table, last_key, rows_read, rows_written, rows_rejected, done, part)
-     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9)
+    `INSERT INTO cleave.copy_progress (service, source_table, target_table, last_key, rows_read, rows_written, rows_rejected, done, part, position, last_row_key)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11::jsonb)
      ON CONFLICT (service, source_table, part) DO UPDATE SET
        last_key = coalesce(excluded.last_key, cleave.copy_progress.last_key),
+       position = excluded.position,
+       last_row_key = coalesce(excluded.last_row_key, cleave.copy_progress.last_row_key),
        rows_read = cleave.copy_progress.rows_read + excluded.rows_read,
        rows_written = cleave.copy_progress.rows_written + excluded.rows_written,
        rows_rejected = cleave.copy_progress.rows_rejected + excluded.rows_rejected,
@@ -89,6 +99,8 @@ export async function advanceProgress(
       row.rejected,
       row.done,
       row.part ?? 0,
+      row.lastRowKey === undefined ? 'key' : 'rowid',
+      row.lastRowKey ?? null,
     ],
   );
 }

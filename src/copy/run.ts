@@ -11,8 +11,9 @@ import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
 import { type ChunkTarget, copyPostgresChunk, copySqliteChunk } from './chunk.js';
 import { copyColumnsOf } from './columns.js';
-import { keyList } from './keyset.js';
+import { keyList, keyToJson } from './keyset.js';
 import { createParts, readParts, resetProgress, type TableProgress } from './progress.js';
+import { type SqliteReaders, threadReader } from './sqlite-reader.js';
 import { binaryFormatFor, type SqliteChunkSpec } from './sqlite-rows.js';
 
 export interface TableCopyReport {
@@ -60,6 +61,8 @@ export interface CopyOptions {
   only?: string[] | undefined;
   /** SQLite sources: COPY's `binary` format where every column allows it (the default), or always `text`. */
   format?: 'binary' | 'text' | undefined;
+  /** SQLite sources: the worker threads chunks are read in (else this thread reads them). */
+  readers?: SqliteReaders | undefined;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: CopyEvent) => void;
 }
@@ -289,10 +292,15 @@ async function copyTable(
       estimatedRows: table.rows,
       alreadyRead: report.read,
     });
+    // SQLite: a rowid table whose key is not the rowid is copied in rowid ranges (a plain scan in the table's own
+    // order), its checkpoints rowids; what it is keyed by still names each row in rejects.
+    const byRowid = sourceSession === null && table.hasRowid && !isRowid(table, key.columns);
+    const position = byRowid ? [ROWID] : key.columns;
+    if (byRowid) assertRowidCheckpoints(parts, table);
     if (parts.length === 0) {
-      // A large table with an integer key is copied as key ranges at once, each with its own checkpoint; the
-      // ranges are recorded first, so a resumed copy continues each where it stopped.
-      const ranges = await keyRanges(table, key.columns, filter, limit, options, sourceSession);
+      // A large table with an integer key (or copied by rowid) is copied as ranges at once, each with its own
+      // checkpoint; the ranges are recorded first, so a resumed copy continues each where it stopped.
+      const ranges = await keyRanges(table, position, filter, limit, options, sourceSession);
       if (ranges) {
         await createParts(client, {
           service: input.service,
@@ -309,7 +317,7 @@ async function copyTable(
       key: key.columns,
       columns: sqliteColumns,
       filter: partFilter,
-      rowidOrder: table.hasRowid && !isRowid(table, key.columns),
+      byRowid,
       binary,
     });
     /** Copies one key range (or the whole table) chunk by chunk, from its checkpoint. */
@@ -327,7 +335,7 @@ async function copyTable(
         encryptionKey,
         part: part?.part,
       };
-      const k = keyList(key.columns);
+      const k = keyList(position);
       const partFilter =
         [filter, part?.lo == null ? undefined : `${k} >= ${part.lo} AND ${k} < ${part.hi}`]
           .filter((c) => c !== undefined)
@@ -335,33 +343,43 @@ async function copyTable(
           .join(' AND ') || undefined;
       const spec = sqliteSpec(partFilter);
       let after = part?.lastKey ?? null;
-      for (;;) {
-        const chunk = source
-          ? await copyPostgresChunk(
-              source,
-              { schema: table.schema, name: table.name, id: table.id },
-              key.columns,
-              keyTypes,
-              columns,
-              target,
-              after,
-              limit,
-              partFilter,
-            )
-          : await copySqliteChunk(options.source as SqliteDatabase, spec, columns, target, after, limit);
-        report.read += chunk.read;
-        report.written += chunk.written;
-        report.rejected += chunk.rejected;
-        options.onEvent?.({
-          kind: 'chunk',
-          service: input.service,
-          table: table.id,
-          read: chunk.read,
-          written: chunk.written,
-          rejected: chunk.rejected,
-        });
-        if (chunk.end || slots.stopped) break;
-        after = chunk.lastKey;
+      if (byRowid && after !== null)
+        sameRowAtCheckpoint(options.source as SqliteDatabase, table, key.columns, part!);
+      // SQLite: the range's chunks are made by one reader (a worker thread where there are cores for it).
+      const reader = source
+        ? null
+        : (options.readers?.take() ?? threadReader((options.source as SqliteDatabase).handle));
+      try {
+        for (;;) {
+          const chunk = source
+            ? await copyPostgresChunk(
+                source,
+                { schema: table.schema, name: table.name, id: table.id },
+                key.columns,
+                keyTypes,
+                columns,
+                target,
+                after,
+                limit,
+                partFilter,
+              )
+            : await copySqliteChunk(reader!, spec, columns, target, after, limit);
+          report.read += chunk.read;
+          report.written += chunk.written;
+          report.rejected += chunk.rejected;
+          options.onEvent?.({
+            kind: 'chunk',
+            service: input.service,
+            table: table.id,
+            read: chunk.read,
+            written: chunk.written,
+            rejected: chunk.rejected,
+          });
+          if (chunk.end || slots.stopped) break;
+          after = chunk.lastKey;
+        }
+      } finally {
+        reader?.release();
       }
     };
     const pending = parts.length > 0 ? parts.filter((p) => !p.done) : [null];
@@ -435,7 +453,7 @@ async function keyRanges(
   const column = table.columns.find((c) => c.name === key[0]);
   const integer = source
     ? /^(smallint|integer|bigint)$/.test(column?.type ?? '')
-    : key[0] === 'rowid' || isRowid(table, key);
+    : key[0] === 'rowid' || key[0] === ROWID || isRowid(table, key);
   if (!integer) return null;
   const k = keyList(key);
   const where = filter ? ` WHERE ${filter}` : '';
@@ -473,6 +491,41 @@ async function keyRanges(
     min + step * BigInt(i),
     i === count - 1 ? max + 1n : min + step * BigInt(i + 1),
   ]);
+}
+
+/** SQLite's name for a rowid table's rowid that no ordinary column is likely to take. */
+const ROWID = '_rowid_';
+
+/** Rowid checkpoints are only resumed by rowid: a copy started by key before is begun again on purpose. */
+function assertRowidCheckpoints(parts: TableProgress[], table: Table): void {
+  if (parts.some((p) => p.lastKey !== null && p.position !== 'rowid'))
+    throw new CleaveError(
+      'COPY_STARTED',
+      `${table.id} was partly copied by key, which this copy no longer resumes`,
+      {
+        hint: `copy it again with \`cleave copy --fresh --table ${table.id}\``,
+      },
+    );
+}
+
+/**
+ * A rowid checkpoint is resumed only while its rowid still names the row it named: a SQLite file rebuilt since
+ * (dumped and reloaded, or VACUUMed where that renumbers rowids) could otherwise skip rows or copy some twice.
+ */
+function sameRowAtCheckpoint(source: SqliteDatabase, table: Table, key: string[], part: TableProgress): void {
+  const row = source.handle
+    .prepare(`SELECT ${keyList(key)} FROM ${quoteIdent(table.name)} WHERE ${ROWID} = ?`)
+    .raw(true)
+    .safeIntegers(true)
+    .get(BigInt(part.lastKey![0] as string | number | bigint)) as unknown[] | undefined;
+  const now = row === undefined ? null : keyToJson(row);
+  if (now !== JSON.stringify(part.lastRowKey)) {
+    throw new CleaveError(
+      'COPY_STARTED',
+      `${table.id}: the row at the last checkpoint (rowid ${String(part.lastKey![0])}) no longer holds key ${JSON.stringify(part.lastRowKey)}, so the SQLite file was rebuilt since the copy stopped (rowids renumbered)`,
+      { hint: `copy the table again with \`cleave copy --fresh --table ${table.id}\`` },
+    );
+  }
 }
 
 /** SQLite: the key is the rowid itself (`rowid`, or an INTEGER PRIMARY KEY, which is its alias). */

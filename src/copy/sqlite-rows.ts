@@ -27,10 +27,11 @@ export interface SqliteChunkSpec {
   columns: SqliteColumnSpec[];
   filter?: string | undefined;
   /**
-   * Read each chunk's rows in rowid order: for a rowid table whose copy key is not the rowid itself, where key
-   * order costs an index lookup per row.
+   * Chunks are rowid ranges (a chunk's position, `after` and its last key, is a rowid; `key` still names each
+   * row in rejects): for a rowid table whose copy key is not the rowid itself, where key order would cost an
+   * index lookup per row. A plain scan in the table's own order.
    */
-  rowidOrder?: boolean;
+  byRowid?: boolean;
   /** COPY's binary format (every column's type has a binary encoder: see binaryFormatFor), else text. */
   binary?: boolean;
 }
@@ -65,7 +66,10 @@ function repairOf(key: unknown[], column: string, value: unknown, reason: string
 export interface SqliteChunkOutcome {
   read: number;
   rejects: Reject[];
+  /** Where the next chunk starts after: the last row's key, or (rowid chunks) its rowid. */
   lastKey: unknown[] | null;
+  /** Rowid chunks: the last row's key (checked on resume, to see that the rowids still name the same rows). */
+  lastRowKey?: unknown[] | null;
   /** No rows after this chunk. */
   end: boolean;
 }
@@ -101,42 +105,22 @@ export function* sqliteChunkText(
     const where = conditions.filter((c) => c !== null).join(' AND ');
     return where ? `WHERE ${where}` : '';
   };
-  const single = (sql: string, params: unknown[]) =>
-    (db
-      .prepare(sql)
-      .raw(true)
-      .safeIntegers(true)
-      .get(...params) as unknown[] | undefined) ?? null;
-  const afterCondition = after === null ? null : afterKey(key, () => '?');
-  // Rowid order: the chunk is still the next `limit` keys after `after`, but its rows are read by ascending rowid
-  // (the table's own order) instead of one index lookup per row in key order. The chunk ends at its greatest
-  // key, `hi`; none when fewer than `limit` rows are left.
-  const hi = spec.rowidOrder
-    ? single(
-        `SELECT ${keys} FROM ${table} ${whereOf(afterCondition, filter)} ORDER BY ${keys} LIMIT 1 OFFSET ${limit - 1}`,
-        after ?? [],
-      )
-    : null;
-  const chunkRowids = `SELECT rowid FROM ${table} ${whereOf(
-    afterCondition,
-    hi === null
-      ? null
-      : key.length === 1
-        ? `${keys} <= ?`
-        : `(${keys}) <= (${key.map(() => '?').join(', ')})`,
-    filter,
-  )}`;
-  /** Rows from `from` on: a key (key order), a rowid (rowid order) or null (the chunk's start). */
+  /** Rows from `from` on (a key, a rowid, or null for the chunk's start), at most `rows` of them. */
   const open = (raw: boolean, from: unknown[] | bigint | null, rows: number) => {
     const values = (raw ? bytes : names).join(', ');
-    if (spec.rowidOrder) {
-      const sql = `SELECT rowid, ${keys}, ${values} FROM ${table} WHERE rowid IN (${chunkRowids})${from === null ? '' : ' AND rowid >= ?'} ORDER BY rowid`;
-      const params = [...(after ?? []), ...(hi ?? []), ...(from === null ? [] : [from])];
+    if (spec.byRowid) {
+      // After the chunk's start; when read again as bytes, from the row that asked for it.
+      const position = from === null ? null : raw ? '_rowid_ >= ?' : '_rowid_ > ?';
+      const sql = `SELECT _rowid_, ${keys}, ${values} FROM ${table} ${whereOf(position, filter)} ORDER BY _rowid_ LIMIT ?`;
       return db
         .prepare(sql)
         .raw(true)
         .safeIntegers(true)
-        .iterate(...params) as IterableIterator<unknown[]>;
+        .iterate(
+          // A checkpoint's rowid is stored as text.
+          ...(from === null ? [] : [BigInt((Array.isArray(from) ? from[0] : from) as string | bigint)]),
+          rows,
+        ) as IterableIterator<unknown[]>;
     }
     const keyFrom = from as unknown[] | null;
     const sql = `SELECT ${keys}, ${values} FROM ${table} ${whereOf(keyFrom === null ? null : afterKey(key, () => '?'), filter)} ORDER BY ${keys} LIMIT ?`;
@@ -159,10 +143,12 @@ export function* sqliteChunkText(
   let read = 0;
   let lastRow: unknown[] | null = null;
   let raw = false;
-  // Rowid order puts each row's rowid first.
-  const o = spec.rowidOrder ? 1 : 0;
+  // Rowid chunks put each row's rowid first.
+  const o = spec.byRowid ? 1 : 0;
   const keyOf = (row: unknown[]) => row.slice(o, o + k);
-  let rows = open(false, spec.rowidOrder ? null : after, limit);
+  /** Where the chunk has got to: the last row's rowid (rowid chunks) or key. */
+  const positionOf = (row: unknown[]) => (spec.byRowid ? [row[0]] : keyOf(row));
+  let rows = open(false, after, limit);
   try {
     for (;;) {
       let batch = '';
@@ -173,19 +159,13 @@ export function* sqliteChunkText(
             out.trailer();
             yield out.take();
           } else if (batch) yield batch;
-          if (!spec.rowidOrder)
-            return { read, rejects, lastKey: lastRow === null ? null : keyOf(lastRow), end: read < limit };
-          // The last chunk ends at the greatest key it read.
-          const greatest = key.map((c) => `${keyList([c])} DESC`).join(', ');
-          const lastKey =
-            hi ??
-            (read === 0
-              ? null
-              : single(
-                  `SELECT ${keys} FROM ${table} ${whereOf(afterCondition, filter)} ORDER BY ${greatest} LIMIT 1`,
-                  after ?? [],
-                ));
-          return { read, rejects, lastKey, end: hi === null };
+          return {
+            read,
+            rejects,
+            lastKey: lastRow === null ? null : positionOf(lastRow),
+            ...(spec.byRowid ? { lastRowKey: lastRow === null ? null : keyOf(lastRow) } : {}),
+            end: read < limit,
+          };
         }
         const row = next.value;
         out?.beginRow(width);
@@ -246,8 +226,8 @@ export function* sqliteChunkText(
           // Read this row and the rest of the chunk again, with text as raw bytes.
           rows.return?.();
           raw = true;
-          rows = spec.rowidOrder
-            ? open(true, row[0] as bigint, 0)
+          rows = spec.byRowid
+            ? open(true, row[0] as bigint, limit - read)
             : open(true, lastRow === null ? after : keyOf(lastRow), limit - read);
           n--;
           continue;

@@ -14,7 +14,7 @@ import type { SqliteDatabase } from '../db/sqlite.js';
 import { rowSql } from './canonical.js';
 import { hashSql } from './hash.js';
 import { integerKey, type TableSpec } from './spec.js';
-import { SqliteRows, type SqliteScanJob, scanInWorkers, workersCanLoad } from './sqlite-scan.js';
+import { SqliteRows, type SqliteScanJob, scanInWorkers, scanWorkersCanLoad } from './sqlite-scan.js';
 import { typedRowHashSql } from './typed-hash.js';
 
 export type Bucketing =
@@ -241,7 +241,7 @@ export class SqliteSide implements Side {
   async summary(b: Bucketing, onRows?: (n: number) => void) {
     const job = this.job(b);
     const workers = Math.min(availableParallelism(), 4);
-    if (this.rowCount >= this.workerRows && job.hasRowid && workers > 1 && workersCanLoad()) {
+    if (this.rowCount >= this.workerRows && job.hasRowid && workers > 1 && scanWorkersCanLoad()) {
       this.workers = workers;
       const [lo, hi] = this.db.handle
         .prepare(`SELECT min(_rowid_), max(_rowid_) + 1 FROM ${quoteIdent(job.table)}`)

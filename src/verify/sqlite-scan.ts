@@ -3,10 +3,11 @@
  * it, hash the row, add it to its bucket. Runs in the calling thread for small tables, and in worker threads,
  * one rowid range each with its own read-only handle, for large ones (the per-row work is CPU-bound).
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { type PlanValue, type Repair, repairValue, valueRules } from '../copy/encode.js';
 import { quoteIdent } from '../core/ident.js';
+import { startWorker, workersCanLoad } from '../core/threads.js';
 import { type Canonical, type Canonicalizer, canonicalizerFor, rowText } from './canonical.js';
 import { HashSum, hashAscii, keyHash32 } from './hash.js';
 import {
@@ -336,18 +337,8 @@ export async function scanInWorkers(
     ranges.map(
       (range) =>
         new Promise<Sums>((resolve, reject) => {
-          // The module runs itself in the worker; from TypeScript sources (tests, a checkout) through tsx.
-          const worker = new Worker(
-            `const { workerData } = require('node:worker_threads');
-             (async () => {
-               if (workerData.module.endsWith('.ts')) (await import(workerData.tsx)).register();
-               await import(workerData.module);
-             })().catch((e) => { require('node:worker_threads').parentPort.postMessage({ error: String((e && e.stack) || e) }); });`,
-            {
-              eval: true,
-              workerData: { module: self.href, tsx: tsxUrl(), job, range },
-            },
-          );
+          // The module runs itself in the worker.
+          const worker = startWorker(self.href, { job, range });
           worker.on('message', (m: { rows: number } | { sums: Sums } | { error: string }) => {
             if ('rows' in m) onRows?.(m.rows);
             else if ('sums' in m) resolve(m.sums);
@@ -374,21 +365,13 @@ export async function scanInWorkers(
 }
 
 /** Workers can load this module: built JavaScript, or TypeScript with tsx resolvable. */
-export function workersCanLoad(): boolean {
-  return !import.meta.url.endsWith('.ts') || tsxUrl() !== null;
-}
-
-function tsxUrl(): string | null {
-  try {
-    return import.meta.resolve('tsx/esm/api');
-  } catch {
-    return null;
-  }
+export function scanWorkersCanLoad(): boolean {
+  return workersCanLoad(import.meta.url);
 }
 
 // In a worker started by scanInWorkers: scan the range and send the sums back.
-if (!isMainThread && workerData?.job && parentPort) {
-  const { job, range } = workerData as { job: SqliteScanJob; range: [string, string] };
+if (!isMainThread && workerData?.data?.job && parentPort) {
+  const { job, range } = workerData.data as { job: SqliteScanJob; range: [string, string] };
   const port = parentPort;
   const db = new BetterSqlite3(job.path, { readonly: true, fileMustExist: true });
   try {

@@ -119,17 +119,20 @@ describe('copy of text that may not be UTF-8', () => {
       type: 'integer',
       id: (n: number) => String(n),
       order: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      // Checkpoints are keys.
+      checkpoint: { last_key: ['10'], position: 'key', last_row_key: null },
     },
-    // Inserted out of key order: each chunk (the next keys) is read in rowid order.
+    // Inserted out of key order: chunks are rowid ranges, checkpoints rowids with the key of the row named.
     {
       keyed: 'a text primary key, read in rowid order',
       type: 'text',
       id: (n: number) => `k${String(n).padStart(2, '0')}`,
       order: [10, 3, 7, 1, 9, 2, 6, 4, 8, 5],
+      checkpoint: { last_key: ['10'], position: 'rowid', last_row_key: ['k05'] },
     },
   ])(
     '$keyed: a real U+FFFD is copied, invalid UTF-8 and NUL bytes mid-chunk are rejected, every other row copied once',
-    async ({ type, id, order }) => {
+    async ({ type, id, order, checkpoint }) => {
       const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
       const source = join(dir, 'notes.sqlite');
       const sqlite = new BetterSqlite3(source);
@@ -182,10 +185,10 @@ describe('copy of text that may not be UTF-8', () => {
         },
       ]);
       const [progress] = await target.db.query(
-        'select last_key, rows_read, rows_written, rows_rejected, done from cleave.copy_progress',
+        'select last_key, position, last_row_key, rows_read, rows_written, rows_rejected, done from cleave.copy_progress',
       );
       expect(progress).toEqual({
-        last_key: [id(10)],
+        ...checkpoint,
         rows_read: '10',
         rows_written: '8',
         rows_rejected: '2',

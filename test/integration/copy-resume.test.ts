@@ -18,83 +18,131 @@ const contentOf = async (t: TestDatabase) =>
   )[0]!;
 
 describe('copy --resume after SIGKILL', () => {
-  it(`${ROWS.toLocaleString('en-US')} rows: killed midway, resumed: no duplicate keys, the same counts and content as an uninterrupted copy`, async () => {
-    const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
-    const source = join(dir, 'big.sqlite');
-    const sqlite = new BetterSqlite3(source);
-    sqlite.exec(`create table events (id integer primary key, account text not null, amount real, note text);
+  it.each([
+    { key: 'an INTEGER PRIMARY KEY (key ranges)', rows: ROWS, id: 'i', type: 'integer' },
+    // A text key, inserted out of its order: rowid ranges, checkpoints rowids.
+    {
+      key: 'a text primary key (rowid ranges)',
+      rows: 300_000,
+      id: `printf('%08x', (i * 7919) % ${300_000})`,
+      type: 'text',
+    },
+  ])(
+    '$rows rows keyed by $key: killed midway, resumed: no duplicate keys, the same counts and content as an uninterrupted copy',
+    async ({ rows: ROWS, id, type }) => {
+      const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
+      const source = join(dir, 'big.sqlite');
+      const sqlite = new BetterSqlite3(source);
+      sqlite.exec(`create table events (id ${type} primary key, account text not null, amount real, note text);
       with recursive s(i) as (select 1 union all select i + 1 from s where i < ${ROWS})
-      insert into events select i, 'acct-' || (i % 1000), i * 0.25, hex(randomblob(6)) from s;`);
+      insert into events select ${id}, 'acct-' || (i % 1000), i * 0.25, hex(randomblob(6)) from s;`);
+      sqlite.close();
+      const planText = `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  app: { tables: [events] }\n`;
+
+      const interrupted = await createTestDatabase('resume_a');
+      const a = await projectWithPlan(`sqlite:${source}`, { plan: planText, targetUrl: interrupted.url });
+      await runGenerate({ planPath: a.plan });
+      const child = spawn(
+        process.execPath,
+        [join(REPO, 'bin', 'cleave.js'), 'copy', '--create', '--chunk-rows', '25000', '--plan', a.plan],
+        { stdio: 'ignore' },
+      );
+      const written = async () => {
+        const rows = await interrupted.db
+          .query<{ n: string }>(`select coalesce(sum(rows_written), 0) as n from cleave.copy_progress`)
+          .catch(() => [{ n: '0' }]);
+        return Number(rows[0]!.n);
+      };
+      let seen = 0;
+      for (let i = 0; i < 600 && seen < ROWS / 4; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        seen = await written();
+      }
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const atKill = await written();
+      expect(atKill).toBeGreaterThan(0);
+      expect(atKill).toBeLessThan(ROWS);
+
+      const plain = await runCli(['copy', '--plan', a.plan]);
+      expect(plain.code).toBe(2);
+      expect(plain.stderr).toContain('partly copied by an earlier run');
+      const resumed = await runCli(['copy', '--resume', '--plan', a.plan, '--json']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+
+      const clean = await createTestDatabase('resume_b');
+      const b = await projectWithPlan(`sqlite:${source}`, { plan: planText, targetUrl: clean.url });
+      await runGenerate({ planPath: b.plan });
+      expect((await runCli(['copy', '--create', '--plan', b.plan])).code).toBe(0);
+
+      const got = await contentOf(interrupted);
+      expect(got.n).toBe(String(ROWS));
+      expect(got.ids).toBe(String(ROWS));
+      expect(got).toEqual(await contentOf(clean));
+      // The table was copied as three key ranges at once (--jobs 3), each with its own checkpoint; together they
+      // cover every key once.
+      const parts = await interrupted.db.query<{
+        part: number;
+        lo: string;
+        hi: string;
+        read: string;
+        done: boolean;
+      }>(
+        `select part, part_lo as lo, part_hi as hi, rows_read as read, done from cleave.copy_progress order by part`,
+      );
+      expect(parts.map((p) => p.part)).toEqual([0, 1, 2]);
+      expect(parts.every((p) => p.done)).toBe(true);
+      // Key (or rowid) ranges from 1 to the last.
+      expect(parts[0]!.lo).toBe('1');
+      expect(parts[2]!.hi).toBe(String(ROWS + 1));
+      expect(parts[1]!.lo).toBe(parts[0]!.hi);
+      expect(parts[2]!.lo).toBe(parts[1]!.hi);
+      expect(parts.reduce((n, p) => n + Number(p.read), 0)).toBe(ROWS);
+      const [progress] = await interrupted.db.query<{ read: string; written: string }>(
+        `select sum(rows_read)::text as read, sum(rows_written)::text as written from cleave.copy_progress`,
+      );
+      expect(progress).toEqual({ read: String(ROWS), written: String(ROWS) });
+      // The primary key dropped for the load by the killed run was rebuilt by the resumed one.
+      const [pk] = await interrupted.db.query<{ n: string }>(
+        `select count(*) as n from pg_constraint where conrelid = 'app.events'::regclass and contype = 'p'`,
+      );
+      expect(pk!.n).toBe('1');
+      expect(await interrupted.db.query('select * from cleave.copy_dropped_constraints')).toEqual([]);
+    },
+    180_000,
+  );
+
+  it('a rowid checkpoint is not resumed once the SQLite file was rebuilt with other rowids', async () => {
+    const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
+    const source = join(dir, 'small.sqlite');
+    const sqlite = new BetterSqlite3(source);
+    sqlite.exec(`create table notes (id text primary key, body text);
+      with recursive s(i) as (select 1 union all select i + 1 from s where i < 100)
+      insert into notes select printf('n%03d', 101 - i), 'body ' || i from s;`);
+    const target = await createTestDatabase('resume_rebuilt');
+    const planText = `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  app: { tables: [notes] }\n`;
+    const { plan } = await projectWithPlan(`sqlite:${source}`, { plan: planText, targetUrl: target.url });
+    await runGenerate({ planPath: plan });
+    expect((await runCli(['copy', '--create', '--chunk-rows', '30', '--plan', plan])).code).toBe(0);
+    // As if the run had been killed after its third chunk (rowids 61 and on not yet copied).
+    await target.db.query(`delete from app.notes where id <= 'n040'`);
+    await target.db.query(
+      `update cleave.copy_progress set done = false, last_key = '["60"]', last_row_key = '["n041"]', rows_read = 60, rows_written = 60`,
+    );
+    // The file is rebuilt (as a dump and reload would): the same rows, other rowids.
+    sqlite.exec(`create table notes2 as select * from notes order by id;
+      drop table notes; create table notes (id text primary key, body text);
+      insert into notes select * from notes2 order by id; drop table notes2;`);
     sqlite.close();
-    const planText = `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  app: { tables: [events] }\n`;
-
-    const interrupted = await createTestDatabase('resume_a');
-    const a = await projectWithPlan(`sqlite:${source}`, { plan: planText, targetUrl: interrupted.url });
-    await runGenerate({ planPath: a.plan });
-    const child = spawn(
-      process.execPath,
-      [join(REPO, 'bin', 'cleave.js'), 'copy', '--create', '--chunk-rows', '25000', '--plan', a.plan],
-      { stdio: 'ignore' },
+    const refused = await runCli(['copy', '--resume', '--plan', plan]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'notes: the row at the last checkpoint (rowid 60) no longer holds key ["n041"], so the SQLite file was rebuilt since the copy stopped (rowids renumbered)',
     );
-    const written = async () => {
-      const rows = await interrupted.db
-        .query<{ n: string }>(`select coalesce(sum(rows_written), 0) as n from cleave.copy_progress`)
-        .catch(() => [{ n: '0' }]);
-      return Number(rows[0]!.n);
-    };
-    let seen = 0;
-    for (let i = 0; i < 600 && seen < ROWS / 4; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = await written();
-    }
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    const atKill = await written();
-    expect(atKill).toBeGreaterThan(0);
-    expect(atKill).toBeLessThan(ROWS);
-
-    const plain = await runCli(['copy', '--plan', a.plan]);
-    expect(plain.code).toBe(2);
-    expect(plain.stderr).toContain('partly copied by an earlier run');
-    const resumed = await runCli(['copy', '--resume', '--plan', a.plan, '--json']);
-    expect(resumed.code, resumed.stderr).toBe(0);
-
-    const clean = await createTestDatabase('resume_b');
-    const b = await projectWithPlan(`sqlite:${source}`, { plan: planText, targetUrl: clean.url });
-    await runGenerate({ planPath: b.plan });
-    expect((await runCli(['copy', '--create', '--plan', b.plan])).code).toBe(0);
-
-    const got = await contentOf(interrupted);
-    expect(got.n).toBe(String(ROWS));
-    expect(got.ids).toBe(String(ROWS));
-    expect(got).toEqual(await contentOf(clean));
-    // The table was copied as three key ranges at once (--jobs 3), each with its own checkpoint; together they
-    // cover every key once.
-    const parts = await interrupted.db.query<{
-      part: number;
-      lo: string;
-      hi: string;
-      read: string;
-      done: boolean;
-    }>(
-      `select part, part_lo as lo, part_hi as hi, rows_read as read, done from cleave.copy_progress order by part`,
-    );
-    expect(parts.map((p) => p.part)).toEqual([0, 1, 2]);
-    expect(parts.every((p) => p.done)).toBe(true);
-    expect(parts[0]!.lo).toBe('1');
-    expect(parts[2]!.hi).toBe(String(ROWS + 1));
-    expect(parts[1]!.lo).toBe(parts[0]!.hi);
-    expect(parts[2]!.lo).toBe(parts[1]!.hi);
-    expect(parts.reduce((n, p) => n + Number(p.read), 0)).toBe(ROWS);
-    const [progress] = await interrupted.db.query<{ read: string; written: string }>(
-      `select sum(rows_read)::text as read, sum(rows_written)::text as written from cleave.copy_progress`,
-    );
-    expect(progress).toEqual({ read: String(ROWS), written: String(ROWS) });
-    // The primary key dropped for the load by the killed run was rebuilt by the resumed one.
-    const [pk] = await interrupted.db.query<{ n: string }>(
-      `select count(*) as n from pg_constraint where conrelid = 'app.events'::regclass and contype = 'p'`,
-    );
-    expect(pk!.n).toBe('1');
-    expect(await interrupted.db.query('select * from cleave.copy_dropped_constraints')).toEqual([]);
-  }, 180_000);
+    expect(refused.stderr).toContain('cleave copy --fresh --table notes');
+    const fresh = await runCli(['copy', '--fresh', '--table', 'notes', '--plan', plan]);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    const [copied] = await target.db.query<{ n: string }>('select count(*) as n from app.notes');
+    expect(copied!.n).toBe('100');
+  });
 });

@@ -18,6 +18,7 @@ interface CopyFlags {
   rejects?: string;
   migrations?: string;
   text?: boolean;
+  threads?: number;
 }
 
 export default async function copyCommand(
@@ -40,6 +41,7 @@ export default async function copyCommand(
       rejectsFile: flags.rejects,
       migrationsDir: flags.migrations,
       format: flags.text ? 'text' : undefined,
+      threads: flags.threads,
       onEvent: progress.event,
     });
     progress.stop();
