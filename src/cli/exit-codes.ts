@@ -32,6 +32,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'COPY_STARTED':
       return EXIT.usage;
     case 'COPY_REJECTS':
+    case 'COPY_CONSTRAINT':
       return EXIT.problems;
     case 'MIGRATION_DRIFT':
       return EXIT.drift;

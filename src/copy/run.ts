@@ -87,7 +87,9 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
       // Every foreign key and secondary index of the tables being filled is dropped for the load and rebuilt
       // once at the end; so are the foreign keys of other tables that point at them, which also lets --fresh
       // empty only these tables.
-      await deferKeysAndIndexes(control, input, owned.map(targetName));
+      // A resumed copy leaves the keys of the tables it finished alone.
+      const finished = options.fresh ? new Set<string>() : await finishedTables(control, input.service);
+      await deferKeysAndIndexes(control, input, owned.filter((t) => !finished.has(t.id)).map(targetName));
       if (options.fresh) {
         await resetProgress(
           control,
@@ -113,13 +115,48 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     const jobs = Math.max(1, Math.min(options.jobs ?? 2, queue.length));
     const slots = options.slots ?? new TableSlots(jobs);
     const done = new Map<Table, TableCopyReport>();
+    // A foreign key is added back (and validated) as soon as both of its tables are loaded and keyed, on the
+    // control session, one at a time, while other tables are still being copied.
+    // Tables as the records name them (format's %I quoting).
+    const qualified = new Map(
+      (
+        await control.query<{ name: string; t: string }>(
+          `SELECT name, format('%I.%I', $1::text, name) AS t FROM unnest($2::text[]) name`,
+          [input.schema, targetTables.map((t) => t.name)],
+        )
+      ).rows.map((r) => [r.name, r.t]),
+    );
+    const filling = new Set(qualified.values());
+    const loaded = new Set<string>();
+    const claimed = new Set<string>();
+    const ready = (t: string | null) => t !== null && (!filling.has(t) || loaded.has(t));
+    let foreignKeys: Promise<void> = Promise.resolve();
+    let foreignKeyError: unknown = null;
+    const tableLoaded = (table: Table) => {
+      const t = qualified.get(targetName(table));
+      if (t !== undefined) loaded.add(t);
+      foreignKeys = foreignKeys.then(() =>
+        restoreConstraints(control, input.service, undefined, (r) => {
+          const id = `${r.table_name} ${r.name}`;
+          if (claimed.has(id) || !ready(r.table_name) || !ready(r.references_table)) return false;
+          claimed.add(id);
+          return true;
+        }).catch((error: unknown) => {
+          foreignKeyError ??= error;
+          slots.stopped = true;
+        }),
+      );
+    };
     let next = 0;
     const worker = async () => {
       while (next < queue.length && !slots.stopped) {
         const table = queue[next++]!;
         await slots.acquire(sizeOf(table));
         try {
-          if (!slots.stopped) done.set(table, await copyTable(table, input, options, slots));
+          if (!slots.stopped) {
+            done.set(table, await copyTable(table, input, options, slots));
+            if (!slots.stopped) tableLoaded(table);
+          }
         } catch (error) {
           slots.stopped = true;
           throw error;
@@ -131,8 +168,10 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     // After a failure (in any service sharing the slots) no table is started, and the error is raised once the
     // tables being copied have stopped (the source stays open until then).
     const settled = await Promise.allSettled(Array.from({ length: jobs }, worker));
+    await foreignKeys;
     const failure = settled.find((s) => s.status === 'rejected');
     if (failure) throw failure.reason;
+    if (foreignKeyError) throw foreignKeyError;
     // Another service failed: leave the keys and indexes recorded as dropped; a resumed copy rebuilds them.
     if (slots.stopped) return [...done.values()];
     // Reported in the plan's order, whichever finished first.
@@ -143,6 +182,15 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     await control.end().catch(() => {});
   }
   return reports;
+}
+
+/** Tables of a service an earlier run copied to the end (every range done). */
+async function finishedTables(client: pg.ClientBase, service: string): Promise<Set<string>> {
+  const { rows } = await client.query<{ t: string }>(
+    'SELECT source_table AS t FROM cleave.copy_progress WHERE service = $1 GROUP BY source_table HAVING bool_and(done)',
+    [service],
+  );
+  return new Set(rows.map((r) => r.t));
 }
 
 /**
@@ -282,6 +330,8 @@ async function copyTable(
       durationMs: 0,
     };
     if (report.skipped) {
+      // Copied by an earlier run that may have been stopped before its keys were back.
+      await restoreConstraints(client, input.service, { schema: input.schema, table: names.table });
       options.onEvent?.({ kind: 'table-done', report });
       return report;
     }
@@ -556,14 +606,16 @@ async function deferKeysAndIndexes(
     name: string;
     definition: string;
     kind: 'constraint' | 'index';
+    references_table: string | null;
   }>(
-    `SELECT * FROM (SELECT format('%I.%I', n.nspname, c.relname) AS table_name, k.conname AS name, pg_get_constraintdef(k.oid) AS definition, 'constraint' AS kind
+    `SELECT * FROM (SELECT format('%I.%I', n.nspname, c.relname) AS table_name, k.conname AS name, pg_get_constraintdef(k.oid) AS definition, 'constraint' AS kind,
+            (SELECT format('%I.%I', rn.nspname, rc.relname) FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = k.confrelid) AS references_table
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND (
               (k.contype IN ('f', 'p', 'u') AND c.relname = ANY($2))
            OR (k.contype = 'f' AND k.confrelid IN (SELECT fc.oid FROM pg_class fc WHERE fc.relnamespace = n.oid AND fc.relname = ANY($2))))
      UNION ALL
-     SELECT format('%I.%I', n.nspname, c.relname), ic.relname, pg_get_indexdef(i.indexrelid), 'index'
+     SELECT format('%I.%I', n.nspname, c.relname), ic.relname, pg_get_indexdef(i.indexrelid), 'index', NULL
        FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relname = ANY($2) AND NOT i.indisprimary
@@ -576,7 +628,7 @@ async function deferKeysAndIndexes(
   if (rows.length === 0) return;
   // All in one transaction, sent at once: recorded and dropped together, or neither.
   const statements = rows.flatMap((r) => [
-    `INSERT INTO cleave.copy_dropped_constraints (service, table_name, name, definition, kind) VALUES (${[
+    `INSERT INTO cleave.copy_dropped_constraints (service, table_name, name, definition, kind, references_table) VALUES (${[
       input.service,
       r.table_name,
       r.name,
@@ -584,7 +636,9 @@ async function deferKeysAndIndexes(
       r.kind,
     ]
       .map(stringLiteral)
-      .join(', ')}) ON CONFLICT DO NOTHING`,
+      .join(
+        ', ',
+      )}, ${r.references_table === null ? 'NULL' : stringLiteral(r.references_table)}) ON CONFLICT DO NOTHING`,
     r.kind === 'constraint'
       ? `ALTER TABLE ${r.table_name} DROP CONSTRAINT ${quoteIdent(r.name)}`
       : `DROP INDEX ${quoteIdent(input.schema)}.${quoteIdent(r.name)}`,
@@ -604,37 +658,98 @@ async function restoreConstraints(
   client: pg.ClientBase,
   service: string,
   only?: { schema: string; table: string },
+  /** Foreign keys only, and of those the ones this accepts (it claims them). */
+  foreignKeys?: (r: { table_name: string; name: string; references_table: string | null }) => boolean,
 ): Promise<void> {
-  const { rows } = await client.query<{ table_name: string; name: string; definition: string; kind: string }>(
+  const { rows: all } = await client.query<{
+    table_name: string;
+    name: string;
+    definition: string;
+    kind: string;
+    references_table: string | null;
+  }>(
     // Indexes, then primary and unique keys, then the foreign keys that need them. For one table (just
     // loaded, while others still are), all but its foreign keys, which wait for the tables they join.
-    `SELECT table_name, name, definition, kind FROM cleave.copy_dropped_constraints WHERE service = $1
+    `SELECT table_name, name, definition, kind, references_table FROM cleave.copy_dropped_constraints WHERE service = $1
         AND ($2::text IS NULL OR (table_name = format('%I.%I', $2::text, $3::text) AND definition NOT LIKE 'FOREIGN KEY%'))
+        AND (NOT $4 OR definition LIKE 'FOREIGN KEY%')
       ORDER BY kind DESC, definition LIKE 'FOREIGN KEY%', table_name, name`,
-    [service, only?.schema ?? null, only?.table ?? null],
+    [service, only?.schema ?? null, only?.table ?? null, foreignKeys !== undefined],
   );
+  const rows = foreignKeys ? all.filter(foreignKeys) : all;
+  const forget = (r: { table_name: string; name: string }) =>
+    client.query('DELETE FROM cleave.copy_dropped_constraints WHERE table_name = $1 AND name = $2', [
+      r.table_name,
+      r.name,
+    ]);
   for (const r of rows) {
-    const foreign = /^FOREIGN KEY/.test(r.definition);
+    if (/^FOREIGN KEY/.test(r.definition)) {
+      // Added NOT VALID (no long lock), then validated; the record goes only once it holds, so a key that an
+      // earlier run added but could not validate is validated again.
+      const { rows: present } = await client.query(
+        'SELECT 1 FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2',
+        [r.table_name, r.name],
+      );
+      if (present.length === 0)
+        await client.query(
+          `ALTER TABLE ${r.table_name} ADD CONSTRAINT ${quoteIdent(r.name)} ${r.definition} NOT VALID`,
+        );
+      await validateForeignKey(client, r.table_name, r.name);
+      await forget(r);
+      continue;
+    }
     await client.query('BEGIN');
     try {
       if (r.kind === 'index') {
         await client.query(r.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS '));
       } else {
-        const validity = foreign ? ' NOT VALID' : '';
         await client.query(
-          `ALTER TABLE ${r.table_name} ADD CONSTRAINT ${quoteIdent(r.name)} ${r.definition}${validity}`,
+          `ALTER TABLE ${r.table_name} ADD CONSTRAINT ${quoteIdent(r.name)} ${r.definition}`,
         );
       }
-      await client.query('DELETE FROM cleave.copy_dropped_constraints WHERE table_name = $1 AND name = $2', [
-        r.table_name,
-        r.name,
-      ]);
+      await forget(r);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     }
-    if (foreign) await client.query(`ALTER TABLE ${r.table_name} VALIDATE CONSTRAINT ${quoteIdent(r.name)}`);
+  }
+}
+
+/**
+ * VALIDATE CONSTRAINT, and when rows break the key (a SQLite source does not enforce foreign keys unless told
+ * to), an error that counts them and shows a few, instead of PostgreSQL's first violation.
+ */
+async function validateForeignKey(client: pg.ClientBase, table: string, name: string): Promise<void> {
+  try {
+    await client.query(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${quoteIdent(name)}`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '23503') throw error;
+    const { rows: columns } = await client.query<{ child: string; parent: string; parent_table: string }>(
+      `SELECT a.attname AS child, b.attname AS parent, k.confrelid::regclass::text AS parent_table
+         FROM pg_constraint k CROSS JOIN LATERAL unnest(k.conkey, k.confkey) WITH ORDINALITY AS u(c, p, n)
+         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.c
+         JOIN pg_attribute b ON b.attrelid = k.confrelid AND b.attnum = u.p
+        WHERE k.conrelid = $1::regclass AND k.conname = $2 ORDER BY u.n`,
+      [table, name],
+    );
+    const parent = columns[0]?.parent_table ?? 'the referenced table';
+    const orphans = `FROM ${table} c WHERE ${columns.map((c) => `c.${quoteIdent(c.child)} IS NOT NULL`).join(' AND ')}
+      AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE ${columns.map((c) => `p.${quoteIdent(c.parent)} = c.${quoteIdent(c.child)}`).join(' AND ')})`;
+    const [{ n }] = (await client.query<{ n: string }>(`SELECT count(*) AS n ${orphans}`)).rows as [
+      { n: string },
+    ];
+    const { rows: examples } = await client.query<{ v: string }>(
+      `SELECT (${columns.map((c) => `c.${quoteIdent(c.child)}`).join(` || ', ' || `)})::text AS v ${orphans} LIMIT 3`,
+    );
+    throw new CleaveError(
+      'COPY_CONSTRAINT',
+      `${table}: ${n} row(s) reference rows that ${parent} does not have (foreign key ${name} on ${columns.map((c) => c.child).join(', ')}; for example ${examples.map((e) => e.v).join('; ')})`,
+      {
+        hint: `the copied rows stay; fix those rows in the source (or drop the foreign key from the service's migration), copy the table again with \`cleave copy --fresh --table\`, or run \`cleave copy --resume\` once the rows are fixed in the target: the key is validated again`,
+        cause: error,
+      },
+    );
   }
 }
 

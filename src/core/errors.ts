@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'LOCK_TIMEOUT'
   | 'COPY_REJECTS'
   | 'COPY_STARTED'
+  | 'COPY_CONSTRAINT'
   | 'INTERNAL';
 
 export interface PlanIssue {

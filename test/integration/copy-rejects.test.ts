@@ -246,6 +246,43 @@ describe('copy of JSON into jsonb', () => {
   });
 });
 
+describe('copy of rows that break a foreign key', () => {
+  it('orphans a SQLite file kept (it does not enforce foreign keys) fail the copy with their count and examples; fixed, --resume validates the key', async () => {
+    const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
+    const source = join(dir, 'orders.sqlite');
+    const sqlite = new BetterSqlite3(source);
+    // As most SQLite apps run: foreign keys declared, not enforced.
+    sqlite.pragma('foreign_keys = OFF');
+    sqlite.exec(`create table customers (id integer primary key, name text not null);
+      create table orders (id integer primary key, customer_id integer references customers (id), total real);
+      insert into customers values (1, 'a'), (2, 'b');
+      insert into orders values (10, 1, 5), (11, 7, 6), (12, null, 7), (13, 9, 8), (14, 2, 9);`);
+    sqlite.close();
+    const target = await createTestDatabase('copy_orphans');
+    const { plan } = await projectWithPlan(`sqlite:${source}`, {
+      plan: `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  shop: { tables: [customers, orders] }\n`,
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: plan });
+    const failed = await runCli(['copy', '--create', '--plan', plan]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      'shop.orders: 2 row(s) reference rows that shop.customers does not have (foreign key orders_customer_id_fkey on customer_id; for example 7; 9)',
+    );
+    expect(failed.stderr).toContain('cleave copy --resume');
+    // Every row was copied; the key is there, not yet valid, and still recorded to be validated.
+    const [copied] = await target.db.query<{ n: string }>('select count(*) as n from shop.orders');
+    expect(copied!.n).toBe('5');
+    const key = `select convalidated as valid from pg_constraint where conname = 'orders_customer_id_fkey'`;
+    expect(await target.db.query(key)).toEqual([{ valid: false }]);
+    await target.db.query('delete from shop.orders where customer_id in (7, 9)');
+    const resumed = await runCli(['copy', '--resume', '--plan', plan]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await target.db.query(key)).toEqual([{ valid: true }]);
+    expect(await target.db.query('select * from cleave.copy_dropped_constraints')).toEqual([]);
+  });
+});
+
 describe('copy with an encrypted column', () => {
   it('seo-content api_keys.secret: decrypts with the key to the source value; the key appears nowhere', async () => {
     const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
