@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { quoteIdent, stringLiteral } from '../core/ident.js';
-import type { SqliteDatabase } from '../db/sqlite.js';
+import { type SqliteDatabase, sqliteBounds } from '../db/sqlite.js';
 import type {
   Catalog,
   Check,
@@ -318,11 +318,9 @@ function readStat1(db: SqliteDatabase): Map<string, number> | null {
 function sampledRowBytes(db: SqliteDatabase, table: string, columns: string[]): number {
   if (columns.length === 0) return 0;
   const size = columns.map((c) => `coalesce(length(CAST(${quoteIdent(c)} AS BLOB)), 0)`).join(' + ');
-  const [min, max] = db.handle
-    .prepare(`select min(_rowid_), max(_rowid_) from ${quoteIdent(table)}`)
-    .raw(true)
-    .get() as [number | null, number | null];
-  if (min === null || max === null) return 0;
+  const [lo, hi] = sqliteBounds(db.handle, quoteIdent(table), '_rowid_');
+  if (lo === null || hi === null) return 0;
+  const [min, max] = [Number(lo), Number(hi)];
   const sample = db.handle.prepare(
     `select count(*), sum(${size}) from (select * from ${quoteIdent(table)} where _rowid_ >= ? limit 100)`,
   );
@@ -336,13 +334,10 @@ function sampledRowBytes(db: SqliteDatabase, table: string, columns: string[]): 
   return rows === 0 ? 0 : bytes / rows;
 }
 
-/** An upper bound of a rowid table's rows: its rowid span (two index lookups). */
+/** An upper bound of a rowid table's rows: its rowid span (one b-tree end each). */
 function rowidSpan(db: SqliteDatabase, table: string): number {
-  const [min, max] = db.handle
-    .prepare(`select min(_rowid_), max(_rowid_) from ${quoteIdent(table)}`)
-    .raw(true)
-    .get() as [number | null, number | null];
-  return min === null || max === null ? 0 : max - min + 1;
+  const [min, max] = sqliteBounds(db.handle, quoteIdent(table), '_rowid_');
+  return min === null || max === null ? 0 : Number(max) - Number(min) + 1;
 }
 
 /** Bytes per table and index from the dbstat virtual table, when this SQLite build has it. */

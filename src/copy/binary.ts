@@ -150,11 +150,25 @@ export class BinaryRows {
   /** Text as UTF-8; with `version`, jsonb's version byte first. */
   text(s: string, version?: number): void {
     const extra = version === undefined ? 0 : 1;
-    this.room(4 + extra + s.length * 3);
-    if (version !== undefined) this.buf[this.pos + 4] = version;
-    const n = this.buf.write(s, this.pos + 4 + extra, 'utf8');
+    const length = s.length;
+    this.room(4 + extra + length * 3);
+    const buf = this.buf;
+    const start = this.pos + 4 + extra;
+    if (version !== undefined) buf[this.pos + 4] = version;
+    let n = -1;
+    // A short ASCII string is copied here (cheaper than a call into Buffer.write); anything else goes there.
+    if (length <= 48) {
+      let high = 0;
+      for (let i = 0; i < length; i++) {
+        const c = s.charCodeAt(i);
+        high |= c;
+        buf[start + i] = c;
+      }
+      if (high < 128) n = length;
+    }
+    if (n < 0) n = buf.write(s, start, 'utf8');
     this.view.setInt32(this.pos, n + extra);
-    this.pos += 4 + extra + n;
+    this.pos = start + n;
   }
 
   bytes(b: Buffer): void {
@@ -169,21 +183,26 @@ export class BinaryRows {
    * written; false (nothing written) for any other text.
    */
   uuidText(text: string): boolean {
-    if (text.length !== 36) return false;
+    if (
+      text.length !== 36 ||
+      text.charCodeAt(8) !== 45 ||
+      text.charCodeAt(13) !== 45 ||
+      text.charCodeAt(18) !== 45 ||
+      text.charCodeAt(23) !== 45
+    )
+      return false;
     this.room(20);
     const buf = this.buf;
-    let p = this.pos + 4;
-    for (let i = 0; i < 36; i += 2) {
-      if (i === 8 || i === 13 || i === 18 || i === 23) {
-        if (text.charCodeAt(i) !== 45) return false;
-        i--;
-        continue;
-      }
-      const a = HEX[text.charCodeAt(i) & 127]!;
-      const b = HEX[text.charCodeAt(i + 1) & 127]!;
-      if ((a | b) < 0 || text.charCodeAt(i) > 127 || text.charCodeAt(i + 1) > 127) return false;
-      buf[p++] = (a << 4) | b;
+    const p = this.pos + 4;
+    let bad = 0;
+    for (let j = 0; j < 16; j++) {
+      const i = UUID_PAIRS[j]!;
+      const a = NIBBLE[text.charCodeAt(i)]!;
+      const b = NIBBLE[text.charCodeAt(i + 1)]!;
+      bad |= a | b;
+      buf[p + j] = (a << 4) | b;
     }
+    if (bad < 0) return false;
     this.view.setInt32(this.pos, 16);
     this.pos += 20;
     return true;
@@ -245,12 +264,15 @@ export class BinaryRows {
 }
 
 const hex = (c: number) => (c <= 57 ? c - 48 : c - 87);
-const HEX = new Int8Array(128).fill(-1);
-for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+/** Every UTF-16 code unit -> its hex digit's value, or -1. */
+const NIBBLE = new Int8Array(65536).fill(-1);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
 for (let i = 0; i < 6; i++) {
-  HEX[97 + i] = 10 + i;
-  HEX[65 + i] = 10 + i;
+  NIBBLE[97 + i] = 10 + i;
+  NIBBLE[65 + i] = 10 + i;
 }
+/** Where a uuid's 16 byte pairs start in its 36 characters. */
+const UUID_PAIRS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
 
 const NUMERIC_POS = 0x0000;
 const NUMERIC_NEG = 0x4000;

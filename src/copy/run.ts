@@ -3,7 +3,7 @@ import type { Catalog, Table } from '../catalog/model.js';
 import { CleaveError, messageOf } from '../core/errors.js';
 import { quoteIdent, stringLiteral } from '../core/ident.js';
 import type { Database } from '../db/port.js';
-import type { SqliteDatabase } from '../db/sqlite.js';
+import { type SqliteDatabase, sqliteBounds } from '../db/sqlite.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { copyKeyOf } from '../plan/copy-key.js';
 import { targetNames } from '../plan/names.js';
@@ -203,13 +203,15 @@ export class TableSlots {
   stopped = false;
   private readonly waiting: { size: number; go: () => void }[] = [];
   private unprepared: number;
+  private readonly size: number;
 
   /**
    * `services`: how many services share these slots; no slot is handed out before each has called prepared(),
    * so that no service's tables take the slots before the largest tables of another have asked.
    */
   constructor(size: number, services = 0) {
-    this.free = Math.max(1, size);
+    this.size = Math.max(1, size);
+    this.free = this.size;
     this.unprepared = services;
   }
 
@@ -242,6 +244,11 @@ export class TableSlots {
     if (this.free === 0 || this.stopped || this.unprepared > 0) return false;
     this.free--;
     return true;
+  }
+
+  /** Slots in use. */
+  get active(): number {
+    return this.size - this.free;
   }
 
   release(): void {
@@ -459,7 +466,9 @@ async function copyTable(
     const failure = settled.find((r) => r.status === 'rejected');
     if (failure) throw failure.reason;
     if (slots.stopped) return report;
-    // Its indexes and keys are built now, while other tables are still being copied.
+    // Its indexes and keys are built now, while other tables are still being copied: then without parallel
+    // workers, which would only take CPU from those copies (each build is parallel when it runs alone).
+    await client.query(`SET max_parallel_maintenance_workers TO ${slots.active > 1 ? '0' : 'DEFAULT'}`);
     await restoreConstraints(client, input.service, { schema: input.schema, table: names.table });
     report.durationMs = Date.now() - started;
     options.onEvent?.({ kind: 'table-done', report });
@@ -517,11 +526,7 @@ async function keyRanges(
       })
     ).rows[0];
   } else {
-    bounds = (options.source as SqliteDatabase).handle
-      .prepare(`SELECT min(${k}), max(${k}) FROM ${quoteIdent(table.name)}${where}`)
-      .raw(true)
-      .safeIntegers(true)
-      .get() as unknown[];
+    bounds = sqliteBounds((options.source as SqliteDatabase).handle, quoteIdent(table.name), k, filter);
   }
   if (!bounds || bounds[0] === null || bounds[1] === null) return null;
   const min = BigInt(bounds[0] as string | bigint);

@@ -69,8 +69,11 @@ export function parseDateTime(text: string): DateTime | null {
       if (i < n && text.charCodeAt(i) === 46) {
         const start = ++i;
         while (i < n && isDigit(text.charCodeAt(i))) i++;
-        if (i === start) return null;
-        fraction = roundHalfEven(Number(`0.${text.slice(start, i)}`) * 1_000_000);
+        const count = i - start;
+        if (count === 0) return null;
+        // Up to microseconds the digits are the value; past them, as PostgreSQL rounds: rint(frac * 1e6).
+        if (count <= 6) fraction = digits(text, start, count) * SCALE[count]!;
+        else fraction = roundHalfEven(Number(`0.${text.slice(start, i)}`) * 1_000_000);
       }
     }
     if (hour < 0 || minute < 0 || second < 0 || minute > 59 || second > 60 || hour > 24) return null;
@@ -98,6 +101,8 @@ export function parseDateTime(text: string): DateTime | null {
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+/** Microseconds per unit of the last of n fraction digits. */
+const SCALE = [0, 100_000, 10_000, 1_000, 100, 10, 1];
 
 /** The number `count` decimal digits at `at` spell, or -1 when one is not a digit (or is missing). */
 function digits(text: string, at: number, count: number): number {

@@ -64,3 +64,22 @@ export class SqliteDatabase implements Database {
     this.handle.close();
   }
 }
+
+/**
+ * The smallest and greatest value of `expression` over a table (with an optional WHERE condition), as BigInt for
+ * integers (null when the table has none). Each is its own subquery: SQLite answers a lone min() or max() of an
+ * indexed column or the rowid from one end of the b-tree, but reads the whole table for the pair.
+ */
+export function sqliteBounds(
+  db: BetterSqlite3.Database,
+  table: string,
+  expression: string,
+  where?: string,
+): [unknown, unknown] {
+  const from = `FROM ${table}${where ? ` WHERE ${where}` : ''}`;
+  return db
+    .prepare(`SELECT (SELECT min(${expression}) ${from}), (SELECT max(${expression}) ${from})`)
+    .raw(true)
+    .safeIntegers(true)
+    .get() as [unknown, unknown];
+}

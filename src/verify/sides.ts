@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import type pg from 'pg';
 import { quoteIdent } from '../core/ident.js';
-import type { SqliteDatabase } from '../db/sqlite.js';
+import { type SqliteDatabase, sqliteBounds } from '../db/sqlite.js';
 import { rowSql } from './canonical.js';
 import { hashSql } from './hash.js';
 import { integerKey, type TableSpec } from './spec.js';
@@ -224,11 +224,7 @@ export class SqliteSide implements Side {
     const rows = new SqliteRows(this.db.handle, this.job({ kind: 'one' }));
     const from = quoteIdent(this.spec.source.name);
     const row = integerKey(this.spec)
-      ? (this.db.handle
-          .prepare(`SELECT min(${this.keyColumn}), max(${this.keyColumn}) FROM ${from}${rows.where()}`)
-          .raw(true)
-          .safeIntegers(true)
-          .get() as [unknown, unknown])
+      ? sqliteBounds(this.db.handle, from, this.keyColumn, rows.where().replace(/^ WHERE /, '') || undefined)
       : [null, null];
     this.rowCount = this.db.handle
       .prepare(`SELECT count(*) FROM ${from}${rows.where()}`)
@@ -243,11 +239,8 @@ export class SqliteSide implements Side {
     const workers = Math.min(availableParallelism(), 4);
     if (this.rowCount >= this.workerRows && job.hasRowid && workers > 1 && scanWorkersCanLoad()) {
       this.workers = workers;
-      const [lo, hi] = this.db.handle
-        .prepare(`SELECT min(_rowid_), max(_rowid_) + 1 FROM ${quoteIdent(job.table)}`)
-        .raw(true)
-        .safeIntegers(true)
-        .get() as [bigint, bigint];
+      const [min, max] = sqliteBounds(this.db.handle, quoteIdent(job.table), '_rowid_') as [bigint, bigint];
+      const [lo, hi] = [min, max + 1n];
       const step = (hi - lo) / BigInt(workers) + 1n;
       const ranges = Array.from({ length: workers }, (_, i): [string, string] => [
         (lo + step * BigInt(i)).toString(),
