@@ -3,7 +3,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build as buildSeo } from '../examples/seo-content/generate.js';
-import { builtCli, dropDatabases, freshDatabase, median, RUNS } from './util.js';
+import { builtCli, checkpoint, dropDatabases, freshDatabase, median, RUNS } from './util.js';
 
 export interface Measured {
   name: string;
@@ -43,13 +43,18 @@ interface Contender {
   name: string;
   prepare: () => Promise<void>;
   run: () => { seconds: number; peakRssMb: number | null };
+  /** The database it fills: dropped after each round (the last round's kept with `keep`). */
+  database: string;
+  keep?: boolean;
 }
 
 /**
  * Runs every contender RUNS times, interleaved (round 1 of each, then round 2 ...), so that a slow spell of the
- * machine falls on all of them alike; a contender that fails is reported as failed, not retried.
+ * machine falls on all of them alike; a contender that fails is reported as failed, not retried. Each run starts
+ * on a settled server: the database the previous run filled is dropped (autovacuum would otherwise work on it
+ * during the next run) and a CHECKPOINT writes out its dirty pages.
  */
-async function rounds(rows: number, contenders: Contender[]): Promise<Measured[]> {
+async function rounds(adminUrl: string, rows: number, contenders: Contender[]): Promise<Measured[]> {
   const out: Measured[] = contenders.map((c) => ({
     name: c.name,
     seconds: 0,
@@ -63,12 +68,14 @@ async function rounds(rows: number, contenders: Contender[]): Promise<Measured[]
       if (m.failed) continue;
       try {
         await c.prepare();
+        await checkpoint(adminUrl);
         const r = c.run();
         m.runs.push(r.seconds);
         if (r.peakRssMb !== null) m.peakRssMb = Math.max(m.peakRssMb ?? 0, r.peakRssMb);
       } catch (error) {
         m.failed = failure((error as Error).message);
       }
+      if (!(c.keep && round === RUNS - 1)) await dropDatabases(adminUrl, [c.database]);
     }
   }
   for (const m of out) m.seconds = m.runs.length ? median(m.runs) : Number.NaN;
@@ -135,6 +142,9 @@ export async function benchSqliteCopy(
         cleavePlan = (await migrated('cleave_bench_copy', migrations)).plan;
       },
       run: () => timed(process.execPath, [cli, 'copy', '--plan', cleavePlan, '--jobs', '3']),
+      database: 'cleave_bench_copy',
+      // The PostgreSQL monolith of the next benchmark.
+      keep: true,
     },
     {
       // Table by table, into a second database migrated the same way.
@@ -154,6 +164,7 @@ export async function benchSqliteCopy(
             )
             .join(' && '),
         ]),
+      database: 'cleave_bench_copy_peer',
     },
   ];
   if (spawnSync('which', ['pgloader']).status === 0) {
@@ -163,11 +174,10 @@ export async function benchSqliteCopy(
         pgloaderUrl = await freshDatabase(adminUrl, 'cleave_bench_copy_pgloader');
       },
       run: () => timed('pgloader', ['--dynamic-space-size', '4096', '--quiet', source, pgloaderUrl]),
+      database: 'cleave_bench_copy_pgloader',
     });
   }
-  const results = await rounds(rows, contenders);
-  await dropDatabases(adminUrl, ['cleave_bench_copy_peer', 'cleave_bench_copy_pgloader']);
-  // The last round's cleave copy is the PostgreSQL monolith of the next benchmark.
+  const results = await rounds(adminUrl, rows, contenders);
   return { rows, results, postgresSource: await urlOf(adminUrl, 'cleave_bench_copy'), dir };
 }
 
@@ -221,6 +231,7 @@ export async function benchPostgresCopy(
         });
       },
       run: () => timed(process.execPath, [cli, 'copy', '--plan', plan, '--jobs', '3']),
+      database: 'cleave_bench_pgcopy',
     },
     {
       name: 'pg_dump \\| psql',
@@ -232,6 +243,7 @@ export async function benchPostgresCopy(
           '-c',
           `pg_dump --no-owner -n auth -n jobs -n content '${sourceUrl}' | psql -q -d '${dumpUrl}' >/dev/null`,
         ]),
+      database: 'cleave_bench_pgdump',
     },
   ];
   if (spawnSync('which', ['pgcopydb']).status === 0) {
@@ -253,9 +265,10 @@ export async function benchPostgresCopy(
           '--no-owner',
           '--no-acl',
         ]),
+      database: 'cleave_bench_pgcopydb',
     });
   }
-  const results = await rounds(rows, contenders);
+  const results = await rounds(adminUrl, rows, contenders);
   await dropDatabases(adminUrl, [
     'cleave_bench_pgcopy',
     'cleave_bench_pgdump',

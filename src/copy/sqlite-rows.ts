@@ -105,30 +105,23 @@ export function* sqliteChunkText(
     const where = conditions.filter((c) => c !== null).join(' AND ');
     return where ? `WHERE ${where}` : '';
   };
-  /** Rows from `from` on (a key, a rowid, or null for the chunk's start), at most `rows` of them. */
-  const open = (raw: boolean, from: unknown[] | bigint | null, rows: number) => {
-    const values = (raw ? bytes : names).join(', ');
-    if (spec.byRowid) {
-      // After the chunk's start; when read again as bytes, from the row that asked for it.
-      const position = from === null ? null : raw ? '_rowid_ >= ?' : '_rowid_ > ?';
-      const sql = `SELECT _rowid_, ${keys}, ${values} FROM ${table} ${whereOf(position, filter)} ORDER BY _rowid_ LIMIT ?`;
-      return db
-        .prepare(sql)
-        .raw(true)
-        .safeIntegers(true)
-        .iterate(
-          // A checkpoint's rowid is stored as text.
-          ...(from === null ? [] : [BigInt((Array.isArray(from) ? from[0] : from) as string | bigint)]),
-          rows,
-        ) as IterableIterator<unknown[]>;
+  // Statements by (raw, with a position): each batch is the next rows after the last one read.
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  /** The next `rows` rows after `from` (a key, a rowid, or null for the chunk's start). */
+  const fetch = (raw: boolean, from: unknown[] | null, rows: number): unknown[][] => {
+    const id = `${raw} ${from === null}`;
+    let statement = statements.get(id);
+    if (!statement) {
+      const values = (raw ? bytes : names).join(', ');
+      const sql = spec.byRowid
+        ? `SELECT _rowid_, ${keys}, ${values} FROM ${table} ${whereOf(from === null ? null : '_rowid_ > ?', filter)} ORDER BY _rowid_ LIMIT ?`
+        : `SELECT ${keys}, ${values} FROM ${table} ${whereOf(from === null ? null : afterKey(key, () => '?'), filter)} ORDER BY ${keys} LIMIT ?`;
+      statement = db.prepare(sql).raw(true).safeIntegers(true);
+      statements.set(id, statement);
     }
-    const keyFrom = from as unknown[] | null;
-    const sql = `SELECT ${keys}, ${values} FROM ${table} ${whereOf(keyFrom === null ? null : afterKey(key, () => '?'), filter)} ORDER BY ${keys} LIMIT ?`;
-    return db
-      .prepare(sql)
-      .raw(true)
-      .safeIntegers(true)
-      .iterate(...(keyFrom ?? []), rows) as IterableIterator<unknown[]>;
+    // A checkpoint's rowid is stored as text.
+    const position = from === null ? [] : spec.byRowid ? [BigInt(from[0] as string | bigint)] : from;
+    return statement.all(...position, rows) as unknown[][];
   };
   const encoders = columns.map((c) => encoderFor({ name: c.name, type: c.type }));
   const binary: BinaryEncoder[] | null = spec.binary
@@ -148,107 +141,99 @@ export function* sqliteChunkText(
   const keyOf = (row: unknown[]) => row.slice(o, o + k);
   /** Where the chunk has got to: the last row's rowid (rowid chunks) or key. */
   const positionOf = (row: unknown[]) => (spec.byRowid ? [row[0]] : keyOf(row));
-  let rows = open(false, after, limit);
-  try {
-    for (;;) {
-      let batch = '';
-      for (let n = 0; n < ROWS_PER_BATCH; n++) {
-        const next = rows.next();
-        if (next.done) {
-          if (out) {
-            out.trailer();
-            yield out.take();
-          } else if (batch) yield batch;
-          return {
-            read,
-            rejects,
-            lastKey: lastRow === null ? null : positionOf(lastRow),
-            ...(spec.byRowid ? { lastRowKey: lastRow === null ? null : keyOf(lastRow) } : {}),
-            end: read < limit,
-          };
+  for (;;) {
+    const want = Math.min(ROWS_PER_BATCH, limit - read);
+    // Rows are fetched a batch at a time (one call for a thousand rows, not one per row).
+    const rows: unknown[][] =
+      want > 0 ? fetch(raw, lastRow === null ? after : positionOf(lastRow), want) : [];
+    let batch = '';
+    let again = false;
+    for (let r = 0; r < rows.length; r++) {
+      const row: unknown[] = rows[r]!;
+      out?.beginRow(width);
+      let line = '';
+      let rejected: Reject | null = null;
+      let repaired: Reject[] | null = null;
+      let suspect = false;
+      for (let i = 0; i < width; i++) {
+        let value = row[o + k + i];
+        if (!raw && typeof value === 'string' && value.includes('\uFFFD')) {
+          suspect = true;
+          break;
         }
-        const row = next.value;
-        out?.beginRow(width);
-        let line = '';
-        let rejected: Reject | null = null;
-        let repaired: Reject[] | null = null;
-        let suspect = false;
-        for (let i = 0; i < width; i++) {
-          let value = row[o + k + i];
-          if (!raw && typeof value === 'string' && value.includes('\uFFFD')) {
-            suspect = true;
-            break;
-          }
-          const prepare = prepares[i];
-          if (prepare !== undefined) value = prepare(value);
-          if (value === null) {
-            if (out) out.null();
-            else line += i === 0 ? '\\N' : '\t\\N';
-            continue;
-          }
-          if (binary) {
-            // Written straight into the batch; a rejected row is taken back below.
-            let bad = binary[i]!(value, out!);
-            const repair = columns[i]!.repair;
-            if (bad !== undefined && repair !== undefined) {
-              const fixed = repairValue(value, repair);
-              if (fixed !== null && binary[i]!(fixed.value, out!) === undefined) {
-                repaired ??= [];
-                repaired.push(repairOf(keyOf(row), columns[i]!.source, value, bad.reason, fixed.how));
-                bad = undefined;
-              }
-            }
-            if (bad !== undefined) {
-              rejected = rejectOf(keyOf(row), columns[i]!.source, value, bad.reason);
-              break;
-            }
-            continue;
-          }
-          let encoded = encoders[i]!(value);
-          const repair = columns[i]!.repair;
-          if (typeof encoded !== 'string' && repair !== undefined) {
-            const fixed = repairValue(value, repair);
-            const again = fixed === null ? encoded : encoders[i]!(fixed.value);
-            if (fixed !== null && typeof again === 'string') {
-              repaired ??= [];
-              repaired.push(repairOf(keyOf(row), columns[i]!.source, value, encoded.reason, fixed.how));
-              encoded = again;
-            }
-          }
-          if (typeof encoded !== 'string') {
-            rejected = rejectOf(keyOf(row), columns[i]!.source, value, encoded.reason);
-            break;
-          }
-          line += i === 0 ? encoded : `\t${encoded}`;
-        }
-        if (suspect) {
-          out?.rollback();
-          // Read this row and the rest of the chunk again, with text as raw bytes.
-          rows.return?.();
-          raw = true;
-          rows = spec.byRowid
-            ? open(true, row[0] as bigint, limit - read)
-            : open(true, lastRow === null ? after : keyOf(lastRow), limit - read);
-          n--;
+        const prepare = prepares[i];
+        if (prepare !== undefined) value = prepare(value);
+        if (value === null) {
+          if (out) out.null();
+          else line += i === 0 ? '\\N' : '\t\\N';
           continue;
         }
-        read++;
-        lastRow = row;
-        if (rejected) {
-          rejects.push(rejected);
-          out?.rollback();
-        } else {
-          // A repaired value is listed only once its row is copied.
-          if (repaired) rejects.push(...repaired);
-          if (!out) batch += `${line}\n`;
+        if (binary) {
+          // Written straight into the batch; a rejected row is taken back below.
+          let bad = binary[i]!(value, out!);
+          const repair = columns[i]!.repair;
+          if (bad !== undefined && repair !== undefined) {
+            const fixed = repairValue(value, repair);
+            if (fixed !== null && binary[i]!(fixed.value, out!) === undefined) {
+              repaired ??= [];
+              repaired.push(repairOf(keyOf(row), columns[i]!.source, value, bad.reason, fixed.how));
+              bad = undefined;
+            }
+          }
+          if (bad !== undefined) {
+            rejected = rejectOf(keyOf(row), columns[i]!.source, value, bad.reason);
+            break;
+          }
+          continue;
         }
+        let encoded = encoders[i]!(value);
+        const repair = columns[i]!.repair;
+        if (typeof encoded !== 'string' && repair !== undefined) {
+          const fixed = repairValue(value, repair);
+          const again = fixed === null ? encoded : encoders[i]!(fixed.value);
+          if (fixed !== null && typeof again === 'string') {
+            repaired ??= [];
+            repaired.push(repairOf(keyOf(row), columns[i]!.source, value, encoded.reason, fixed.how));
+            encoded = again;
+          }
+        }
+        if (typeof encoded !== 'string') {
+          rejected = rejectOf(keyOf(row), columns[i]!.source, value, encoded.reason);
+          break;
+        }
+        line += i === 0 ? encoded : `\t${encoded}`;
       }
-      if (out) {
-        if (out.length > 0) yield out.take();
-      } else if (batch) yield batch;
+      if (suspect) {
+        // This row and the rest of the chunk are read again with text as raw bytes.
+        out?.rollback();
+        raw = true;
+        again = true;
+        break;
+      }
+      read++;
+      lastRow = row;
+      if (rejected) {
+        rejects.push(rejected);
+        out?.rollback();
+      } else {
+        // A repaired value is listed only once its row is copied.
+        if (repaired) rejects.push(...repaired);
+        if (!out) batch += `${line}\n`;
+      }
     }
-  } finally {
-    // Stopped early (the COPY failed): release the statement.
-    rows.return?.();
+    // The chunk ends with its limit, or with the table (fewer rows than asked for).
+    const last = !again && (read >= limit || rows.length < want);
+    if (out) {
+      if (last) out.trailer();
+      if (out.length > 0) yield out.take();
+    } else if (batch) yield batch;
+    if (last)
+      return {
+        read,
+        rejects,
+        lastKey: lastRow === null ? null : positionOf(lastRow),
+        ...(spec.byRowid ? { lastRowKey: lastRow === null ? null : keyOf(lastRow) } : {}),
+        end: read < limit,
+      };
   }
 }
