@@ -12,6 +12,7 @@ import {
 } from '../copy/run.js';
 import { SqliteReaders } from '../copy/sqlite-reader.js';
 import { CleaveError } from '../core/errors.js';
+import { eachLimited } from '../core/limit.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
 import { SqliteDatabase } from '../db/sqlite.js';
 import { connectionLimitOf } from '../db/url.js';
@@ -60,24 +61,32 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
       migrationsDir: options.migrationsDir,
       create: options.create ?? false,
     });
-    // Each service is made ready in turn (migrated, checked, its target read); then they are copied at the same
-    // time, sharing `jobs`, so that one service's last indexes and foreign keys are built while another copies.
-    const ready: { input: ServiceCopyInput }[] = [];
-    for (const target of targets) {
-      // Timestamps without a zone (SQLite's usual text) are read as UTC, whatever the server's TimeZone.
-      const openTarget = async () => {
-        const client = await openSession(target.connectionString, target.display);
-        await client.query("SET TIME ZONE 'UTC'");
-        return client;
-      };
-      if (options.create) {
-        const client = await openTarget();
+    // Timestamps without a zone (SQLite's usual text) are read as UTC, whatever the server's TimeZone.
+    const openerOf = (target: (typeof targets)[number]) => async () => {
+      const client = await openSession(target.connectionString, target.display);
+      await client.query("SET TIME ZONE 'UTC'");
+      return client;
+    };
+    // Migrations in turn (two services' migrations may share a database's extensions); then every service is made
+    // ready at once (checked, its target read), and they are copied at the same time, sharing `jobs`, so that one
+    // service's last indexes and foreign keys are built while another copies.
+    if (options.create) {
+      for (const target of targets) {
+        const client = await openerOf(target)();
         try {
           await migrateUp(client, target.service, await readMigrationDir(target.migrationsDir));
         } finally {
           await client.end();
         }
       }
+    }
+    // A connection_limit in a target URL: one service at a time (each reads its catalog with two sessions).
+    const limited = targets.some((t) => {
+      const url = plan.layout === 'databases' ? plan.services[t.service]!.url! : plan.target?.url;
+      return url !== undefined && connectionLimitOf(url, planFile.dir) !== undefined;
+    });
+    const ready = await eachLimited(targets, limited ? 1 : targets.length, async (target) => {
+      const openTarget = openerOf(target);
       await guardRestart(openTarget, target.service, options);
       const db = new PostgresDatabase({
         connectionString: target.connectionString,
@@ -92,16 +101,15 @@ export async function runCopy(options: CopyAppOptions): Promise<CopyAppResult> {
         await db.close();
       }
       const service = ownership.services.find((s) => s.name === target.service)!;
-      ready.push({
-        input: {
-          service: target.service,
-          schema: target.schema,
-          tables: service.tables,
-          target: targetCatalog,
-          openTarget,
-        },
-      });
-    }
+      const input: ServiceCopyInput = {
+        service: target.service,
+        schema: target.schema,
+        tables: service.tables,
+        target: targetCatalog,
+        openTarget,
+      };
+      return { input };
+    });
     // Three: while one table's indexes are built, two others keep the source read and the target loaded.
     // A URL's connection_limit bounds the tables copied at once: each holds one target session (and one source
     // session from PostgreSQL), beside one control session per service in that database.

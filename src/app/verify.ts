@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { introspect } from '../catalog/introspect.js';
 import type { Catalog } from '../catalog/model.js';
 import { CleaveError, messageOf } from '../core/errors.js';
+import { eachLimited } from '../core/limit.js';
 import { redactText } from '../core/redact.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
@@ -250,20 +251,6 @@ async function readTarget(target: ServiceTarget): Promise<Catalog> {
 async function hasRecordHash(client: pg.ClientBase): Promise<boolean> {
   const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
   return Number(rows[0]?.v ?? 0) >= 140000;
-}
-
-/** Runs `work` over `items`, at most `limit` at once, keeping the items' order in the result. */
-async function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 /** The server went away or ended the session (shutdown, pg_terminate_backend, a dropped network). */
