@@ -82,6 +82,7 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     const owned = input.tables.filter((t) => !options.only?.length || options.only.includes(t.id));
     const targetName = (t: Table) => targetNames(options.plan, t).table;
     const targetTables = input.target.tables.filter((t) => owned.some((o) => targetName(o) === t.name));
+    let qualified = new Map<string, string>();
     try {
       await ensureControlSchema(control);
       // Every foreign key and secondary index of the tables being filled is dropped for the load and rebuilt
@@ -102,11 +103,21 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
           );
         }
       }
+      // Tables as the records name them (format's %I quoting).
+      qualified = new Map(
+        (
+          await control.query<{ name: string; t: string }>(
+            `SELECT name, format('%I.%I', $1::text, name) AS t FROM unnest($2::text[]) name`,
+            [input.schema, targetTables.map((t) => t.name)],
+          )
+        ).rows.map((r) => [r.name, r.t]),
+      );
     } catch (error) {
       options.slots?.prepared(true);
       throw error;
     }
-    // Tables start once every service copied at the same time is prepared: the largest of all go first.
+    // Tables start once every service copied at the same time is prepared: the largest of all go first (nothing
+    // may wait between here and the workers' first acquire).
     options.slots?.prepared(false);
 
     // With every foreign key of these tables dropped for the load there is no order to keep between them: the
@@ -117,15 +128,6 @@ export async function copyService(input: ServiceCopyInput, options: CopyOptions)
     const done = new Map<Table, TableCopyReport>();
     // A foreign key is added back (and validated) as soon as both of its tables are loaded and keyed, on the
     // control session, one at a time, while other tables are still being copied.
-    // Tables as the records name them (format's %I quoting).
-    const qualified = new Map(
-      (
-        await control.query<{ name: string; t: string }>(
-          `SELECT name, format('%I.%I', $1::text, name) AS t FROM unnest($2::text[]) name`,
-          [input.schema, targetTables.map((t) => t.name)],
-        )
-      ).rows.map((r) => [r.name, r.t]),
-    );
     const filling = new Set(qualified.values());
     const loaded = new Set<string>();
     const claimed = new Set<string>();
@@ -213,7 +215,11 @@ export class TableSlots {
     this.size = Math.max(1, size);
     this.free = this.size;
     this.unprepared = services;
+    this.open = services <= 0;
   }
+
+  /** Slots are handed out on request (once every service has asked and the first were given by size). */
+  private open: boolean;
 
   /** A service is ready to copy (or, `failed`, will not copy at all). */
   prepared(failed: boolean): void {
@@ -221,6 +227,7 @@ export class TableSlots {
     // Handed out on the next turn, once the last service's tables have asked too.
     if (--this.unprepared === 0)
       setImmediate(() => {
+        this.open = true;
         while (this.free > 0 && this.waiting.length > 0) {
           this.free--;
           this.waiting.shift()!.go();
@@ -229,7 +236,7 @@ export class TableSlots {
   }
 
   async acquire(size: number): Promise<void> {
-    if (this.free > 0 && this.unprepared <= 0) {
+    if (this.free > 0 && this.open && this.waiting.length === 0) {
       this.free--;
       return;
     }
@@ -241,7 +248,7 @@ export class TableSlots {
 
   /** A slot if one is free now (for another key range of a table already copying), else none. */
   tryAcquire(): boolean {
-    if (this.free === 0 || this.stopped || this.unprepared > 0) return false;
+    if (this.free === 0 || this.stopped || !this.open || this.waiting.length > 0) return false;
     this.free--;
     return true;
   }
@@ -251,10 +258,18 @@ export class TableSlots {
     return this.size - this.free;
   }
 
+  /**
+   * Handed on after the current turn: the worker that released the slot asks for its next table in the same
+   * turn, and that table competes by size with those already waiting.
+   */
   release(): void {
-    const next = this.waiting.shift();
-    if (next) next.go();
-    else this.free++;
+    this.free++;
+    queueMicrotask(() => {
+      if (this.free > 0 && this.waiting.length > 0) {
+        this.free--;
+        this.waiting.shift()!.go();
+      }
+    });
   }
 }
 

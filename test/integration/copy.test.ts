@@ -5,6 +5,8 @@ import { runGenerate } from '../../src/app/generate.js';
 import { runMigrateUp } from '../../src/app/migrate.js';
 import { loadPlanFile } from '../../src/app/plan-file.js';
 import { runVerify } from '../../src/app/verify.js';
+import { introspectSqlite } from '../../src/catalog/introspect-sqlite.js';
+import { SqliteDatabase } from '../../src/db/sqlite.js';
 import { loadPagila, SQLITE, sqliteCopy } from '../helpers/fixtures.js';
 import { createTestDatabase, peakSessions } from '../helpers/pg.js';
 import { projectWithPlan } from '../helpers/project.js';
@@ -125,6 +127,30 @@ describe('cleave copy', () => {
     expect(verified.tables.map((t) => [t.table, t.status, t.targetRows])).toEqual([
       ['events', 'match', 120000],
     ]);
+  });
+
+  it('the largest tables of all services start first, whichever service is ready first', async () => {
+    const source = await sqliteCopy(...SQLITE.chinook);
+    const target = await createTestDatabase('copy_order');
+    const { plan } = await projectWithPlan(`sqlite:${source}`, {
+      plan: CHINOOK_PLAN(source),
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: plan });
+    const started: string[] = [];
+    await runCopy({
+      planPath: plan,
+      create: true,
+      jobs: 1,
+      onEvent: (e) => {
+        if (e.kind === 'table-start') started.push(e.table);
+      },
+    });
+    const db = new SqliteDatabase({ path: source, display: 'chinook' });
+    const sizes = new Map(introspectSqlite(db, { counts: false }).tables.map((t) => [t.name, t.bytes ?? 0]));
+    db.handle.close();
+    expect(started).toHaveLength(11);
+    expect(started).toEqual([...started].sort((a, b) => sizes.get(b)! - sizes.get(a)!));
   });
 
   it('connection_limit in the target URL bounds the sessions the copy holds there', async () => {
