@@ -136,7 +136,11 @@ export function program(): Command {
     .option('--fresh', 'empty the target tables and start over')
     .option('--create', 'run `migrate up` first')
     .option('--max-rejects <n>', 'rows that may be rejected before the copy counts as failed', parseCount0, 0)
-    .option('--chunk-rows <n>', 'rows per chunk (one transaction and checkpoint each)', parseCount, 50_000)
+    .option(
+      '--chunk-rows <n>',
+      'rows per chunk, one transaction and checkpoint each (default: 50,000 from SQLite, about 128 MB of the table from PostgreSQL)',
+      parseCount,
+    )
     .option('--jobs <n>', 'tables copied at once (default 3)', parseCount)
     .option(
       '--rejects <file>',

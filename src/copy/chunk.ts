@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { quoteIdent } from '../core/ident.js';
+import { quoteIdent, stringLiteral } from '../core/ident.js';
 import type { PlanValue, Repair } from './encode.js';
 import { afterKeyLiteral, keyList, keyToJson } from './keyset.js';
 import { advanceProgress, insertRejects } from './progress.js';
@@ -153,8 +153,53 @@ export function copySqliteChunk(
 }
 
 /**
- * One chunk from PostgreSQL: the chunk's upper key is found first (an index walk of `limit` keys), then the rows
- * between the last key and it stream COPY TO -> COPY FROM without being parsed: the peers' speed, with a checkpoint.
+ * The upper keys of the chunks a PostgreSQL table (or one key range of it) is copied in, after `after`: every
+ * `limit`-th key, read from a sample of the table's pages when it is large (a page sample follows the rows
+ * wherever they are, so the chunks come out near `limit` rows; their exact sizes do not matter, only that
+ * consecutive chunks meet). One pass over the keys instead of a walk of `limit` keys before every chunk.
+ * A table the catalog counts as well under one chunk has no bounds: it is read whole, in heap order.
+ */
+export async function chunkBounds(
+  source: pg.ClientBase,
+  sourceTable: { schema: string; name: string; rows?: number | null },
+  key: string[],
+  keyTypes: string[],
+  after: unknown[] | null,
+  limit: number,
+  filter?: string,
+): Promise<unknown[][]> {
+  const rows = sourceTable.rows ?? 0;
+  if (after === null && rows > 0 && rows * 2 < limit) return [];
+  const from = `${quoteIdent(sourceTable.schema)}.${quoteIdent(sourceTable.name)}`;
+  const pages = Number(
+    (
+      await source.query<{ pages: string }>(
+        `SELECT (pg_relation_size(${stringLiteral(from)}::regclass) / current_setting('block_size')::int8)::text AS pages`,
+      )
+    ).rows[0]?.pages ?? 0,
+  );
+  // At least 500 pages, and 16 for every chunk's worth of rows (about 50 rows a page when not counted).
+  const chunks = Math.ceil((rows > 0 ? rows : pages * 50) / limit);
+  const percent = pages > 0 ? Math.min(100, (100 * Math.max(500, 16 * chunks)) / pages) : 100;
+  const sampled = percent < 50;
+  const step = sampled ? Math.max(1, Math.round((limit * percent) / 100)) : limit;
+  const where = [
+    after === null ? null : afterKeyLiteral(key, after, keyTypes),
+    filter ? `(${filter})` : null,
+  ].filter((c): c is string => c !== null);
+  const k = keyList(key);
+  // The keys are read in heap order and sorted (OFFSET 0 keeps the planner from walking the key's index, which
+  // visits the heap in key order, a random read).
+  const bounds = await source.query({
+    text: `SELECT ${k} FROM (SELECT ${k}, row_number() OVER (ORDER BY ${k}) AS cleave_n FROM (SELECT ${k} FROM ${from}${sampled ? ` TABLESAMPLE SYSTEM (${percent.toFixed(6)})` : ''}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} OFFSET 0) keys) s WHERE cleave_n % ${step} = 0 ORDER BY ${k}`,
+    rowMode: 'array',
+  });
+  return bounds.rows as unknown[][];
+}
+
+/**
+ * One chunk from PostgreSQL: the rows after the last key up to `hi` (to the end when null) stream COPY TO ->
+ * COPY FROM without being parsed: the peers' speed, with a checkpoint.
  */
 export async function copyPostgresChunk(
   source: pg.ClientBase,
@@ -164,29 +209,21 @@ export async function copyPostgresChunk(
   columns: CopyColumn[],
   t: ChunkTarget,
   after: unknown[] | null,
-  limit: number,
+  hi: unknown[] | null,
   filter?: string,
 ): Promise<ChunkResult> {
   const from = `${quoteIdent(sourceTable.schema)}.${quoteIdent(sourceTable.name)}`;
-  const afterSql =
-    [after === null ? null : afterKeyLiteral(key, after, keyTypes), filter ? `(${filter})` : null]
-      .filter((c) => c !== null)
-      .join(' AND ') || null;
-  const boundary = await source.query({
-    text: `SELECT ${keyList(key)} FROM ${from} ${afterSql ? `WHERE ${afterSql}` : ''} ORDER BY ${keyList(key)} OFFSET ${limit - 1} LIMIT 1`,
-    rowMode: 'array',
-  });
-  const hi = (boundary.rows[0] as unknown[] | undefined) ?? null;
-  const predicates = [afterSql, hi === null ? null : afterKeyLiteral(key, hi, keyTypes, '<=')].filter(
-    (p): p is string => p !== null,
-  );
+  const predicates = [
+    after === null ? null : afterKeyLiteral(key, after, keyTypes),
+    filter ? `(${filter})` : null,
+    hi === null ? null : afterKeyLiteral(key, hi, keyTypes, '<='),
+  ].filter((p): p is string => p !== null);
   const select = columns.map((c) => c.selectExpression ?? quoteIdent(c.name)).join(', ');
   const copyOut = `COPY (SELECT ${select} FROM ${from}${predicates.length ? ` WHERE ${predicates.join(' AND ')}` : ''}) TO STDOUT`;
   return inTransaction(t, columns, sourceTable.id, async (copySql) => {
     const out = source.query(copyTo(copyOut));
-    const into = t.client.query(copyFrom(copySql));
-    await pipeline(out, into);
-    // Without an upper key this was the last chunk; its last key is then the table's greatest.
+    await pipeline(out, t.client.query(copyFrom(copySql)));
+    // The last chunk ends at the table's greatest key.
     const lastKey =
       hi ??
       (

@@ -9,7 +9,7 @@ import { copyKeyOf } from '../plan/copy-key.js';
 import { targetNames } from '../plan/names.js';
 import { splitOf } from '../plan/ownership.js';
 import type { Plan } from '../plan/schema.js';
-import { type ChunkTarget, copyPostgresChunk, copySqliteChunk } from './chunk.js';
+import { type ChunkTarget, chunkBounds, copyPostgresChunk, copySqliteChunk } from './chunk.js';
 import { copyColumnsOf } from './columns.js';
 import { keyList, keyToJson } from './keyset.js';
 import { createParts, readParts, resetProgress, type TableProgress } from './progress.js';
@@ -321,7 +321,13 @@ async function copyTable(
   const sourceSession = options.openSource ? await options.openSource() : null;
   const extraSlots: number[] = [];
   try {
-    const limit = options.chunkRows ?? 50_000;
+    // Rows per chunk: 50,000 from SQLite (a key seek starts each chunk); from PostgreSQL about 128 MB of the
+    // table, for a chunk there reads every page its rows are on, which for a random key (uuid) is every page.
+    const limit =
+      options.chunkRows ??
+      (sourceSession && table.rows && table.bytes
+        ? Math.max(CHUNK_ROWS, Math.floor(PG_CHUNK_BYTES / (table.bytes / table.rows)))
+        : CHUNK_ROWS);
     // The plan's filter, and this service's share of a split table.
     const filter =
       [planOptions?.filter, splitOf(options.plan, table)?.[input.service]]
@@ -372,7 +378,14 @@ async function copyTable(
     if (parts.length === 0) {
       // A large table with an integer key (or copied by rowid) is copied as ranges at once, each with its own
       // checkpoint; the ranges are recorded first, so a resumed copy continues each where it stopped.
-      const ranges = await keyRanges(table, position, filter, limit, options, sourceSession);
+      const ranges = await keyRanges(
+        table,
+        position,
+        filter,
+        options.chunkRows ?? CHUNK_ROWS,
+        options,
+        sourceSession,
+      );
       if (ranges) {
         await createParts(client, {
           service: input.service,
@@ -421,6 +434,22 @@ async function copyTable(
       const reader = source
         ? null
         : (options.readers?.take() ?? threadReader((options.source as SqliteDatabase).handle));
+      // PostgreSQL: where each chunk of the range ends, found once (the range's share of the table's rows).
+      const bounds = source
+        ? await chunkBounds(
+            source,
+            {
+              schema: table.schema,
+              name: table.name,
+              rows: table.rows === null ? null : table.rows / Math.max(1, parts.length),
+            },
+            key.columns,
+            keyTypes,
+            after,
+            limit,
+            partFilter,
+          )
+        : [];
       try {
         for (;;) {
           const chunk = source
@@ -432,7 +461,7 @@ async function copyTable(
                 columns,
                 target,
                 after,
-                limit,
+                bounds.shift() ?? null,
                 partFilter,
               )
             : await copySqliteChunk(reader!, spec, columns, target, after, limit);
@@ -507,6 +536,8 @@ async function copyTable(
 
 /** Tables this large (in chunks) are copied as several key ranges at once. */
 const CHUNKS_PER_PART = 4;
+const CHUNK_ROWS = 50_000;
+const PG_CHUNK_BYTES = 128 * 2 ** 20;
 const MAX_PARTS = 4;
 
 /**

@@ -6,6 +6,7 @@ import { runMigrateUp } from '../../src/app/migrate.js';
 import { loadPlanFile } from '../../src/app/plan-file.js';
 import { runVerify } from '../../src/app/verify.js';
 import { introspectSqlite } from '../../src/catalog/introspect-sqlite.js';
+import type { CopyEvent } from '../../src/copy/run.js';
 import { SqliteDatabase } from '../../src/db/sqlite.js';
 import { loadPagila, SQLITE, sqliteCopy } from '../helpers/fixtures.js';
 import { createTestDatabase, peakSessions } from '../helpers/pg.js';
@@ -93,6 +94,71 @@ describe('cleave copy', () => {
       `insert into catalog."Genre" ("Name") values ('new') returning "GenreId" as id`,
     );
     expect(Number(next!.id)).toBe(26);
+  });
+
+  it('PostgreSQL tables keyed by uuid and by a composite key: chunks end at keys from a page sample; stopped and resumed, every row once', async () => {
+    const source = await createTestDatabase('copy_sampled_src');
+    // About 4,000 pages each: large enough that the chunk bounds come from a sample of the pages.
+    await source.db.query(`create table docs (id uuid primary key, body text not null);
+      insert into docs select md5(i::text)::uuid, repeat(chr(65 + i % 26), 100 + i % 50) from generate_series(1, 200000) i;
+      create table pairs (region text, n int, body text not null, primary key (region, n));
+      insert into pairs select 'r' || (i % 13), i, repeat('y', 120) from generate_series(1, 200000) i;`);
+    for (const table of ['docs', 'pairs']) {
+      const [size] = await source.db.query<{ pages: string }>(
+        `select pg_relation_size('${table}') / 8192 as pages`,
+      );
+      expect(Number(size!.pages)).toBeGreaterThan(2000);
+    }
+    const target = await createTestDatabase('copy_sampled_dst');
+    const { plan } = await projectWithPlan(source.url, {
+      plan: `version: 1\nsource: { url: "${source.url}" }\nservices:\n  app: { tables: [docs, pairs] }\n`,
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: plan });
+    const chunks = new Map<string, number[]>();
+    const record = (e: CopyEvent) => {
+      if (e.kind === 'chunk') chunks.set(e.table, [...(chunks.get(e.table) ?? []), e.read]);
+    };
+    // Stopped after docs' fifth committed chunk, then resumed: the bounds are found again after the checkpoint.
+    await expect(
+      runCopy({
+        planPath: plan,
+        create: true,
+        chunkRows: 10000,
+        onEvent: (e) => {
+          record(e);
+          if (e.kind === 'chunk' && e.table === 'docs' && chunks.get('docs')!.length === 5)
+            throw new Error('stopped here');
+        },
+      }),
+    ).rejects.toThrow('stopped here');
+    const result = await runCopy({ planPath: plan, resume: true, chunkRows: 10000, onEvent: record });
+    expect(result.tables.map((t) => [t.table, t.read, t.written])).toEqual([
+      ['docs', 200000, 200000],
+      ['pairs', 200000, 200000],
+    ]);
+    for (const table of ['docs', 'pairs']) {
+      const reads = chunks.get(table)!;
+      // About 20 chunks of about 10,000 rows: none empty, none far larger than asked.
+      expect(reads.length).toBeGreaterThanOrEqual(10);
+      expect(reads.length).toBeLessThanOrEqual(40);
+      expect(Math.max(...reads)).toBeLessThan(30000);
+      expect(reads.reduce((a, b) => a + b, 0)).toBe(200000);
+    }
+    const digest = async (db: typeof source.db, from: string, key: string) =>
+      (
+        await db.query<{ n: string; keys: string; md5: string }>(
+          `select count(*) as n, count(distinct (${key})) as keys, md5(string_agg(t::text, '|' order by ${key})) as md5 from ${from} t`,
+        )
+      )[0];
+    for (const [table, key] of [
+      ['docs', 'id'],
+      ['pairs', 'region, n'],
+    ] as const) {
+      const copied = await digest(target.db, `app.${table}`, key);
+      expect(copied).toEqual(await digest(source.db, table, key));
+      expect(copied!.keys).toBe('200000');
+    }
   });
 
   it('a large PostgreSQL table with an integer key is copied as key ranges at once, every row once', async () => {

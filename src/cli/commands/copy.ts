@@ -13,7 +13,7 @@ interface CopyFlags {
   fresh?: boolean;
   create?: boolean;
   maxRejects: number;
-  chunkRows: number;
+  chunkRows?: number;
   jobs?: number;
   rejects?: string;
   migrations?: string;
