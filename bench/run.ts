@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startEmbedded } from '../src/db/embedded.js';
 import { benchPostgresCopy, benchSqliteCopy, type Measured } from './copy.js';
 import { benchMigrations } from './migrations.js';
+import { RUNS } from './util.js';
 import { benchVerify } from './verify.js';
 
 async function server(): Promise<{ url: string; stop: () => Promise<void>; kind: string }> {
@@ -81,7 +82,11 @@ let doc = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
 for (const [heading, rows] of sections) {
   const table = [...header, ...rows].join('\n');
   console.log(`${heading}\n\n${table}\n`);
-  doc = replaceSection(doc, heading, `Run on ${new Date().toISOString().slice(0, 10)}.\n\n${table}`);
+  const rounds =
+    heading === copySection && RUNS > 1
+      ? ` Each copy figure is the median of ${RUNS} rounds (the range in brackets), the contenders taking turns.`
+      : '';
+  doc = replaceSection(doc, heading, `Run on ${new Date().toISOString().slice(0, 10)}.${rounds}\n\n${table}`);
 }
 await writeFile(file, doc);
 process.exit(0);
