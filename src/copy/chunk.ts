@@ -152,6 +152,21 @@ export function copySqliteChunk(
   });
 }
 
+/** The conditions of a chunk: keys after `after` (when set), up to `hi` (when set), and the plan's filter. */
+function keyRange(
+  key: string[],
+  keyTypes: string[],
+  after: unknown[] | null,
+  hi: unknown[] | null,
+  filter: string | undefined,
+): string[] {
+  const conditions: string[] = [];
+  if (after !== null) conditions.push(afterKeyLiteral(key, after, keyTypes));
+  if (filter) conditions.push(`(${filter})`);
+  if (hi !== null) conditions.push(afterKeyLiteral(key, hi, keyTypes, '<='));
+  return conditions;
+}
+
 /**
  * The upper keys of the chunks a PostgreSQL table (or one key range of it) is copied in, after `after`: every
  * `limit`-th key, read from a sample of the table's pages when it is large (a page sample follows the rows
@@ -183,10 +198,7 @@ export async function chunkBounds(
   const percent = pages > 0 ? Math.min(100, (100 * Math.max(500, 16 * chunks)) / pages) : 100;
   const sampled = percent < 50;
   const step = sampled ? Math.max(1, Math.round((limit * percent) / 100)) : limit;
-  const where = [
-    after === null ? null : afterKeyLiteral(key, after, keyTypes),
-    filter ? `(${filter})` : null,
-  ].filter((c): c is string => c !== null);
+  const where = keyRange(key, keyTypes, after, null, filter);
   const k = keyList(key);
   // The keys are read in heap order and sorted (OFFSET 0 keeps the planner from walking the key's index, which
   // visits the heap in key order, a random read).
@@ -213,11 +225,7 @@ export async function copyPostgresChunk(
   filter?: string,
 ): Promise<ChunkResult> {
   const from = `${quoteIdent(sourceTable.schema)}.${quoteIdent(sourceTable.name)}`;
-  const predicates = [
-    after === null ? null : afterKeyLiteral(key, after, keyTypes),
-    filter ? `(${filter})` : null,
-    hi === null ? null : afterKeyLiteral(key, hi, keyTypes, '<='),
-  ].filter((p): p is string => p !== null);
+  const predicates = keyRange(key, keyTypes, after, hi, filter);
   const select = columns.map((c) => c.selectExpression ?? quoteIdent(c.name)).join(', ');
   const copyOut = `COPY (SELECT ${select} FROM ${from}${predicates.length ? ` WHERE ${predicates.join(' AND ')}` : ''}) TO STDOUT`;
   return inTransaction(t, columns, sourceTable.id, async (copySql) => {

@@ -206,6 +206,8 @@ export class TableSlots {
   private readonly waiting: { size: number; go: () => void }[] = [];
   private unprepared: number;
   private readonly size: number;
+  /** Slots are handed out on request (once every service has asked and the first were given by size). */
+  private open: boolean;
 
   /**
    * `services`: how many services share these slots; no slot is handed out before each has called prepared(),
@@ -218,9 +220,6 @@ export class TableSlots {
     this.open = services <= 0;
   }
 
-  /** Slots are handed out on request (once every service has asked and the first were given by size). */
-  private open: boolean;
-
   /** A service is ready to copy (or, `failed`, will not copy at all). */
   prepared(failed: boolean): void {
     if (failed) this.stopped = true;
@@ -228,10 +227,7 @@ export class TableSlots {
     if (--this.unprepared === 0)
       setImmediate(() => {
         this.open = true;
-        while (this.free > 0 && this.waiting.length > 0) {
-          this.free--;
-          this.waiting.shift()!.go();
-        }
+        this.dispatch();
       });
   }
 
@@ -264,12 +260,15 @@ export class TableSlots {
    */
   release(): void {
     this.free++;
-    queueMicrotask(() => {
-      if (this.free > 0 && this.waiting.length > 0) {
-        this.free--;
-        this.waiting.shift()!.go();
-      }
-    });
+    queueMicrotask(() => this.dispatch());
+  }
+
+  /** Free slots to the largest tables waiting. */
+  private dispatch(): void {
+    while (this.free > 0 && this.waiting.length > 0) {
+      this.free--;
+      this.waiting.shift()!.go();
+    }
   }
 }
 
