@@ -299,31 +299,21 @@ function fastTimestamp(s: string): string | null {
   return `${m[1]} ${m[2]}${m[3]}${fraction}+00`;
 }
 
-/** Cursor of the flat-object scanner (module-level helpers: no closure per call on the hot path). */
-const cursor = { t: '', i: 0 };
-
-function skipJsonSpace(): void {
-  const { t } = cursor;
-  let i = cursor.i;
-  while (i < t.length) {
+/** The index of the first character at or after i that is not JSON white space. */
+function jsonSpaceEnd(t: string, i: number): number {
+  for (; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
-    i++;
   }
-  cursor.i = i;
+  return i;
 }
 
-/** A string without escapes or non-ASCII characters at the cursor, quotes included: its end, or -1. */
-function plainJsonToken(): number {
-  const { t } = cursor;
-  let i = cursor.i;
+/** The end (after the closing quote) of a string without escapes or non-ASCII characters at i, or -1. */
+function plainStringEnd(t: string, i: number): number {
   if (t.charCodeAt(i) !== 34) return -1;
   for (i++; i < t.length; i++) {
     const c = t.charCodeAt(i);
-    if (c === 34) {
-      cursor.i = i + 1;
-      return i + 1;
-    }
+    if (c === 34) return i + 1;
     if (c === 92 || c < 32 || c > 126) return -1;
   }
   return -1;
@@ -366,55 +356,52 @@ function sameKey(t: string, x: number, y: number): boolean {
  * anything else (nesting, escapes, fractions, long integers, non-ASCII, more than 64 members).
  */
 function scanFlatObject(t: string): number {
-  cursor.t = t;
-  cursor.i = 0;
-  skipJsonSpace();
-  if (t.charCodeAt(cursor.i) !== 123) return -1;
-  cursor.i++;
-  skipJsonSpace();
+  let i = jsonSpaceEnd(t, 0);
+  if (t.charCodeAt(i) !== 123) return -1;
+  i = jsonSpaceEnd(t, i + 1);
   let n = 0;
-  if (t.charCodeAt(cursor.i) === 125) cursor.i++;
+  if (t.charCodeAt(i) === 125) i++;
   else {
     for (;;) {
       if (n === MAX_MEMBERS) return -1;
-      skipJsonSpace();
-      keyStart[n] = cursor.i;
-      const key = plainJsonToken();
-      if (key < 0) return -1;
-      keyEnd[n] = key;
-      skipJsonSpace();
-      if (t.charCodeAt(cursor.i) !== 58) return -1;
-      cursor.i++;
-      skipJsonSpace();
-      let i = cursor.i;
+      i = jsonSpaceEnd(t, i);
+      keyStart[n] = i;
+      i = plainStringEnd(t, i);
+      if (i < 0) return -1;
+      keyEnd[n] = i;
+      i = jsonSpaceEnd(t, i);
+      if (t.charCodeAt(i) !== 58) return -1;
+      i = jsonSpaceEnd(t, i + 1);
       const c = t.charCodeAt(i);
       valueStart[n] = i;
       if (c === 34) {
-        if (plainJsonToken() < 0) return -1;
+        i = plainStringEnd(t, i);
+        if (i < 0) return -1;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
         if (c === 45) i++;
         const digits = i;
-        while (i < t.length && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) i++;
+        for (; i < t.length; i++) {
+          const d = t.charCodeAt(i);
+          if (d < 48 || d > 57) break;
+        }
         const d = i - digits;
         if (d === 0 || d > 15 || (d > 1 && t.charCodeAt(digits) === 48)) return -1;
         const next = t.charCodeAt(i);
         if (next === 46 || next === 101 || next === 69) return -1;
         if (c === 45 && d === 1 && t.charCodeAt(digits) === 48) valueStart[n] = -1;
-        cursor.i = i;
-      } else if (t.startsWith('true', i)) cursor.i += 4;
-      else if (t.startsWith('false', i)) cursor.i += 5;
-      else if (t.startsWith('null', i)) cursor.i += 4;
+      } else if (c === 116 && t.startsWith('true', i)) i += 4;
+      else if (c === 102 && t.startsWith('false', i)) i += 5;
+      else if (c === 110 && t.startsWith('null', i)) i += 4;
       else return -1;
-      valueEnd[n] = cursor.i;
+      valueEnd[n] = i;
       n++;
-      skipJsonSpace();
-      const sep = t.charCodeAt(cursor.i++);
+      i = jsonSpaceEnd(t, i);
+      const sep = t.charCodeAt(i++);
       if (sep === 125) break;
       if (sep !== 44) return -1;
     }
   }
-  skipJsonSpace();
-  if (cursor.i !== t.length) return -1;
+  if (jsonSpaceEnd(t, i) !== t.length) return -1;
   // Insertion sort (objects are small), then the last of each run of equal keys (as in jsonb).
   for (let m = 0; m < n; m++) {
     let j = m;

@@ -33,18 +33,27 @@ function grow(bytes: number): void {
 
 const rot = (x: number, k: number) => (x << k) | (x >>> (32 - k));
 
-/** The result of the last hash (two numbers, no array or BigInt per row): high half signed, low half unsigned. */
-export let hashHi = 0;
-export let hashLo = 0;
-
-const word = (k: Buffer, i: number) => k[i]! | (k[i + 1]! << 8) | (k[i + 2]! << 16) | (k[i + 3]! << 24);
+/** The state lookup3 starts from, set by start(). */
+let startA = 0;
+let startB = 0;
+let startC = 0;
+/** Start states for the typed seed (0, 1) by length, filled as lengths are seen: every typed field uses it. */
+const CACHED_LENGTHS = 4096;
+const cachedStart = new Int32Array(CACHED_LENGTHS * 3);
+const cachedReady = new Uint8Array(CACHED_LENGTHS);
 
 /**
- * hash_bytes_extended(k, len, seed), the seed given as its high and low 32 bits: sets hashHi and hashLo.
- * A seed other than 0 perturbs the state first, as PostgreSQL does (the seed as a 12-byte chunk of its own).
+ * lookup3's start state for `len` bytes: a = b = c = 0x9e3779b9 + len + 3923095, then, for a seed other than 0,
+ * the seed's two halves added and mixed in as PostgreSQL's hash_bytes_extended does. Sets startA/B/C.
  */
-export function hashBytes(k: Buffer, length: number, seedHi = 0, seedLo = 0): void {
-  let len = length;
+function start(len: number, seedHi: number, seedLo: number): void {
+  const cache = seedHi === 0 && seedLo === 1 && len < CACHED_LENGTHS;
+  if (cache && cachedReady[len] === 1) {
+    startA = cachedStart[len * 3]!;
+    startB = cachedStart[len * 3 + 1]!;
+    startC = cachedStart[len * 3 + 2]!;
+    return;
+  }
   let a = (0x9e3779b9 + len + 3923095) | 0;
   let b = a;
   let c = a;
@@ -71,6 +80,33 @@ export function hashBytes(k: Buffer, length: number, seedHi = 0, seedLo = 0): vo
     c ^= rot(b, 4);
     b = (b + a) | 0;
   }
+  startA = a;
+  startB = b;
+  startC = c;
+  if (cache) {
+    cachedStart[len * 3] = a;
+    cachedStart[len * 3 + 1] = b;
+    cachedStart[len * 3 + 2] = c;
+    cachedReady[len] = 1;
+  }
+}
+
+/** The result of the last hash (two numbers, no array or BigInt per row): high half signed, low half unsigned. */
+export let hashHi = 0;
+export let hashLo = 0;
+
+const word = (k: Buffer, i: number) => k[i]! | (k[i + 1]! << 8) | (k[i + 2]! << 16) | (k[i + 3]! << 24);
+
+/**
+ * hash_bytes_extended(k, len, seed), the seed given as its high and low 32 bits: sets hashHi and hashLo.
+ * A seed other than 0 perturbs the state first, as PostgreSQL does (the seed as a 12-byte chunk of its own).
+ */
+export function hashBytes(k: Buffer, length: number, seedHi = 0, seedLo = 0): void {
+  let len = length;
+  start(len, seedHi, seedLo);
+  let a = startA;
+  let b = startB;
+  let c = startC;
   let i = 0;
   while (len >= 12) {
     a = (a + word(k, i)) | 0;
@@ -157,31 +193,10 @@ export function hashBytes(k: Buffer, length: number, seedHi = 0, seedLo = 0): vo
  * timestamp hashes reduce to. Sets hashHi and hashLo.
  */
 export function hashUint32(k: number, seedHi = 0, seedLo = 0): void {
-  let a = (0x9e3779b9 + 4 + 3923095) | 0;
-  let b = a;
-  let c = a;
-  if (seedHi !== 0 || seedLo !== 0) {
-    a = (a + seedHi) | 0;
-    b = (b + seedLo) | 0;
-    a = (a - c) | 0;
-    a ^= rot(c, 4);
-    c = (c + b) | 0;
-    b = (b - a) | 0;
-    b ^= rot(a, 6);
-    a = (a + c) | 0;
-    c = (c - b) | 0;
-    c ^= rot(b, 8);
-    b = (b + a) | 0;
-    a = (a - c) | 0;
-    a ^= rot(c, 16);
-    c = (c + b) | 0;
-    b = (b - a) | 0;
-    b ^= rot(a, 19);
-    a = (a + c) | 0;
-    c = (c - b) | 0;
-    c ^= rot(b, 4);
-    b = (b + a) | 0;
-  }
+  start(4, seedHi, seedLo);
+  let a = startA;
+  let b = startB;
+  let c = startC;
   a = (a + k) | 0;
   c ^= b;
   c = (c - rot(b, 14)) | 0;
@@ -207,31 +222,10 @@ export function hashUint32(k: number, seedHi = 0, seedLo = 0): void {
  */
 export function hashAscii(s: string, seedHi: number, seedLo: number): boolean {
   let len = s.length;
-  let a = (0x9e3779b9 + len + 3923095) | 0;
-  let b = a;
-  let c = a;
-  if (seedHi !== 0 || seedLo !== 0) {
-    a = (a + seedHi) | 0;
-    b = (b + seedLo) | 0;
-    a = (a - c) | 0;
-    a ^= rot(c, 4);
-    c = (c + b) | 0;
-    b = (b - a) | 0;
-    b ^= rot(a, 6);
-    a = (a + c) | 0;
-    c = (c - b) | 0;
-    c ^= rot(b, 8);
-    b = (b + a) | 0;
-    a = (a - c) | 0;
-    a ^= rot(c, 16);
-    c = (c + b) | 0;
-    b = (b - a) | 0;
-    b ^= rot(a, 19);
-    a = (a + c) | 0;
-    c = (c - b) | 0;
-    c ^= rot(b, 4);
-    b = (b + a) | 0;
-  }
+  start(len, seedHi, seedLo);
+  let a = startA;
+  let b = startB;
+  let c = startC;
   // Any character outside 1..127 sets a bit above the seventh in (x - 1) | x; checked once, at the end.
   let bad = 0;
   let i = 0;

@@ -9,17 +9,16 @@ import { type PlanValue, type Repair, repairValue, valueRules } from '../copy/en
 import { quoteIdent } from '../core/ident.js';
 import { startWorker, workersCanLoad } from '../core/threads.js';
 import { type Canonical, type Canonicalizer, canonicalizerFor, rowText } from './canonical.js';
-import { HashSum, hashAscii, keyHash32 } from './hash.js';
+import { HashSum, keyHash32 } from './hash.js';
 import {
   beginRow,
   type ElementHasher,
   elementHasher,
+  type FastHasher,
+  fastHasher,
   finishRow,
   type HashKind,
-  pushHashed,
   pushRecord,
-  TYPED_SEED_HI,
-  TYPED_SEED_LO,
 } from './typed-hash.js';
 
 /** Everything a scan needs, as plain data (it crosses into worker threads). */
@@ -65,6 +64,14 @@ function rangeBucket(b: Extract<ScanBucketing, { kind: 'range' }>, first: string
   return k < min ? -1 : Number((k - min) / BigInt(b.width));
 }
 
+/**
+ * Pages are read through a memory map (up to SQLite's limit, 2 GB by default) rather than copied by read()
+ * into SQLite's page cache: about a tenth less time per row on a one-pass scan. Read-only handles only.
+ */
+export function mapPages(db: BetterSqlite3.Database): void {
+  db.pragma('mmap_size = 2147483648');
+}
+
 /** Reads and canonicalises rows of one table. */
 export class SqliteRows {
   readonly select: string;
@@ -90,11 +97,12 @@ export class SqliteRows {
       job.format === 'typed' && c.kind !== null ? elementHasher(c.kind, c.type, this.canonical[i]!) : null,
     );
     this.prepare = job.columns.map((c) => valueRules(c.map, c.whenNull));
-    this.asciiLimit = job.columns.map((c, i) => {
-      if (job.format !== 'typed' || c.kind !== 'text' || this.prepare[i] !== undefined) return -1;
-      const max = /^character varying\((\d+)\)$/i.exec(c.type);
-      return max ? Number(max[1]) : Number.POSITIVE_INFINITY;
-    });
+    this.fast = job.columns.map((c) =>
+      job.format === 'typed' && c.kind !== null && valueRules(c.map, c.whenNull) === undefined
+        ? fastHasher(c.kind, c.type)
+        : undefined,
+    );
+    this.hashTyped = this.compileTyped();
     const b = job.bucketing;
     this.range =
       b.kind === 'range' && Math.abs(Number(b.min)) < 2 ** 52 && Number(b.width) < 2 ** 52
@@ -132,11 +140,8 @@ export class SqliteRows {
 
   /** Typed format: the hasher of each column hashed by value (null: the column is in the text field). */
   private readonly hashers: (ElementHasher | null)[];
-  /**
-   * Typed format: text columns without value rules, whose ASCII strings (no NUL, so no U+FFFD either) of at most
-   * this length are their own canonical text and are hashed as they are read; -1 for the other columns.
-   */
-  private readonly asciiLimit: number[];
+  /** Typed format: the fast path of each column that has one and no value rules (it takes raw values). */
+  private readonly fast: (FastHasher | undefined)[];
   /** Typed format: the canonical values of the columns in the text field, in order. */
   private readonly rest: (string | null)[] = [];
 
@@ -183,45 +188,60 @@ export class SqliteRows {
   /**
    * Typed format: hashes one raw row into hashHi/hashLo (typed-hash.ts), typed columns by value and the others
    * as one record text. Returns why the copy would reject the row, if it would (the hash is then unfinished).
+   *
+   * Compiled once per table (compileTyped): one call site per column, so that each column's hasher is the only
+   * function its site ever calls and the engine inlines it. A loop over the columns would call every hasher
+   * from one site, which no engine inlines.
    */
-  private hashTyped(row: unknown[]): string | undefined {
+  private readonly hashTyped: (row: unknown[]) => string | undefined;
+
+  private compileTyped(): (row: unknown[]) => string | undefined {
     const columns = this.job.columns;
-    const rest = this.rest;
-    let r = 0;
-    beginRow();
     const offset = this.job.hasRowid ? 1 : 0;
+    const names: string[] = [];
+    const values: unknown[] = [];
+    const bind = (name: string, value: unknown): string => {
+      names.push(name);
+      values.push(value);
+      return name;
+    };
+    bind('beginRow', beginRow);
+    bind('finishRow', finishRow);
+    bind('pushRecord', pushRecord);
+    bind('rest', this.rest);
+    // Invalid UTF-8 reads as U+FFFD: such a value is read again as its bytes, which the rules then judge.
+    bind('reread', (row: unknown[], i: number) => this.blobOf(row[0], columns[i]!.source));
+    bind('canonicalOf', (value: unknown, i: number) => this.canonicalOf(value, i));
+    bind('repaired', (value: unknown, i: number, bad: { reason: string }) => {
+      const fixed = repairValue(value, columns[i]!.repair!);
+      return fixed === null ? bad : this.hashers[i]!(fixed.value);
+    });
+    bind('reason', (i: number, why: { reason: string }) => `${columns[i]!.source}: ${why.reason}`);
+    const body: string[] = ['let v, bad, c, r = 0;', 'beginRow();'];
     for (let i = 0; i < columns.length; i++) {
-      const raw = row[i + offset];
-      if (
-        typeof raw === 'string' &&
-        raw.length <= this.asciiLimit[i]! &&
-        hashAscii(raw, TYPED_SEED_HI, TYPED_SEED_LO)
-      ) {
-        pushHashed();
-        continue;
+      const column = columns[i]!;
+      body.push(`v = row[${i + offset}];`);
+      // The commonest values are hashed as they are read (a string outside ASCII never takes this path).
+      const fast = this.fast[i];
+      body.push(fast ? `if (!${bind(`fast${i}`, fast)}(v)) {` : '{');
+      if (this.job.hasRowid)
+        body.push(`if (typeof v === 'string' && v.indexOf('\uFFFD') !== -1) v = reread(row, ${i}) ?? v;`);
+      if (this.prepare[i] !== undefined) body.push(`v = ${bind(`prepare${i}`, this.prepare[i])}(v);`);
+      const hasher = this.hashers[i];
+      if (hasher) {
+        body.push(`bad = ${bind(`hash${i}`, hasher)}(v);`);
+        if (column.repair !== undefined) body.push(`if (bad !== undefined) bad = repaired(v, ${i}, bad);`);
+        body.push(`if (bad !== undefined) return reason(${i}, bad);`);
+      } else {
+        body.push(`c = canonicalOf(v, ${i});`);
+        body.push(`if (c !== null && typeof c === 'object') return reason(${i}, c);`);
+        body.push('rest[r++] = c;');
       }
-      const value = this.valueOf(row, i);
-      const hasher = this.hashers[i]!;
-      if (hasher !== null) {
-        const repair = columns[i]!.repair;
-        let bad = hasher(value);
-        if (bad !== undefined && repair !== undefined) {
-          const fixed = repairValue(value, repair);
-          if (fixed !== null) bad = hasher(fixed.value);
-        }
-        if (bad !== undefined) return `${columns[i]!.source}: ${bad.reason}`;
-        continue;
-      }
-      const v = this.canonicalOf(value, i);
-      if (v !== null && typeof v === 'object') return `${columns[i]!.source}: ${v.reason}`;
-      rest[r++] = v;
+      body.push('}');
     }
-    if (r > 0) {
-      rest.length = r;
-      pushRecord(rest);
-    }
-    finishRow();
-    return undefined;
+    body.push('if (r > 0) { rest.length = r; pushRecord(rest); }', 'finishRow();', 'return undefined;');
+    const factory = new Function(...names, `return function hashRow(row) {\n${body.join('\n')}\n};`);
+    return factory(...values) as (row: unknown[]) => string | undefined;
   }
 
   /** Typed format: the bucket of a row, as row() finds it (a bigint key in a double's range needs no text). */
@@ -375,6 +395,7 @@ if (!isMainThread && workerData?.data?.job && parentPort) {
   const port = parentPort;
   const db = new BetterSqlite3(job.path, { readonly: true, fileMustExist: true });
   try {
+    mapPages(db);
     const sums = new SqliteRows(db, job).sums(range, (rows) => port.postMessage({ rows }));
     port.postMessage({ sums: [...sums].map(([id, s]) => [id, s.count, s.sum.toString()]) });
   } catch (error) {

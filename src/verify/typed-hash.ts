@@ -255,6 +255,21 @@ export function pushTimestamp(text: string): void {
   pushInt(Number.isSafeInteger(value) ? value : BigInt(seconds) * 1_000_000n + BigInt(micros));
 }
 
+/** Days from 1970-01-01 to a day of the proleptic Gregorian calendar (any year, month 1-12). */
+function civilDays(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** The digit at i of s, or -1000 (which no sum of digits below can hide) when it is not one. */
+function digitAt(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1000;
+}
+
 /**
  * Microseconds since 2000 of the commonest SQLite timestamps, `YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}]` with no zone,
  * `Z` or `+00`, read without a regular expression; NaN for anything else (the canonical text then decides). The
@@ -263,16 +278,12 @@ export function pushTimestamp(text: string): void {
 export function simpleMicros(s: string): number {
   const n = s.length;
   if (n < 19) return Number.NaN;
-  const d = (i: number) => {
-    const c = s.charCodeAt(i) - 48;
-    return c >= 0 && c <= 9 ? c : -100;
-  };
-  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-  const month = d(5) * 10 + d(6);
-  const day = d(8) * 10 + d(9);
-  const hour = d(11) * 10 + d(12);
-  const minute = d(14) * 10 + d(15);
-  const second = d(17) * 10 + d(18);
+  const year = digitAt(s, 0) * 1000 + digitAt(s, 1) * 100 + digitAt(s, 2) * 10 + digitAt(s, 3);
+  const month = digitAt(s, 5) * 10 + digitAt(s, 6);
+  const day = digitAt(s, 8) * 10 + digitAt(s, 9);
+  const hour = digitAt(s, 11) * 10 + digitAt(s, 12);
+  const minute = digitAt(s, 14) * 10 + digitAt(s, 15);
+  const second = digitAt(s, 17) * 10 + digitAt(s, 18);
   const t = s.charCodeAt(10);
   if (
     year < 1000 ||
@@ -298,22 +309,29 @@ export function simpleMicros(s: string): number {
   if (i < n && s.charCodeAt(i) === 46) {
     let scale = 100_000;
     for (i++; i < n; i++) {
-      const c = d(i);
-      if (c < 0) break;
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
       if (scale < 1) return Number.NaN;
       micros += c * scale;
       scale /= 10;
     }
     if (scale === 100_000) return Number.NaN;
   }
-  const zone = n - i;
-  if (zone > 0) {
-    const z = s.slice(i);
-    if (z !== 'Z' && z !== '+00' && z !== '+0000' && z !== '+00:00') return Number.NaN;
-  }
-  const value =
-    (Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - PG_EPOCH_SECONDS) * 1e6 + micros;
+  if (i < n && !utcZone(s, i)) return Number.NaN;
+  const seconds = civilDays(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+  const value = (seconds - PG_EPOCH_SECONDS) * 1e6 + micros;
   return Number.isSafeInteger(value) ? value : Number.NaN;
+}
+
+/** Whether s from i is exactly `Z`, `+00`, `+0000` or `+00:00`. */
+function utcZone(s: string, i: number): boolean {
+  const rest = s.length - i;
+  const c = s.charCodeAt(i);
+  if (rest === 1) return c === 90;
+  if (c !== 43 || s.charCodeAt(i + 1) !== 48 || s.charCodeAt(i + 2) !== 48) return false;
+  if (rest === 3) return true;
+  if (rest === 5) return s.charCodeAt(i + 3) === 48 && s.charCodeAt(i + 4) === 48;
+  return rest === 6 && s.charCodeAt(i + 3) === 58 && s.charCodeAt(i + 4) === 48 && s.charCodeAt(i + 5) === 48;
 }
 
 /** A date in its canonical text (`YYYY-MM-DD`), as days since 2000-01-01. */
@@ -322,9 +340,52 @@ export function pushDate(text: string): void {
 }
 
 let jsonBytes = Buffer.allocUnsafeSlow(4096);
+/** A numeric's digits: sign, up to 16 integer digits, point, up to 15 fraction digits. */
+const numericBytes = Buffer.alloc(40);
+
+/**
+ * Writes the decimal text of m / 10^scale with exactly `scale` fraction digits (numeric(p, scale)'s output) into
+ * numericBytes; m is an integer of magnitude below 2^50. Returns the length.
+ */
+function writeScaled(m: number, scale: number, pow: number): number {
+  let p = 0;
+  if (m < 0) {
+    numericBytes[p++] = 45;
+    m = -m;
+  }
+  // Exact: m + pow < 2^53, so the quotient cannot round up to the next integer.
+  let whole = Math.floor(m / pow);
+  let fraction = m - whole * pow;
+  let digits = 1;
+  for (let x = whole; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let q = p + digits - 1; q >= p; q--) {
+    const next = Math.floor(whole / 10);
+    numericBytes[q] = 48 + whole - next * 10;
+    whole = next;
+  }
+  p += digits;
+  if (scale > 0) {
+    numericBytes[p] = 46;
+    for (let q = p + scale; q > p; q--) {
+      const next = Math.floor(fraction / 10);
+      numericBytes[q] = 48 + fraction - next * 10;
+      fraction = next;
+    }
+    p += scale + 1;
+  }
+  return p;
+}
 
 /** Adds one value of a column to the row: nothing to return, or why the copy would reject it. */
 export type ElementHasher = (value: unknown) => { reason: string } | undefined;
+
+/**
+ * Adds the commonest raw SQLite values of a column to the row without their canonical text: true when it did,
+ * false (nothing added) for any other value, which the column's ElementHasher then takes. It takes no string
+ * with a character outside ASCII (so none that was invalid UTF-8), and the value must be the raw one (no value
+ * rules applied to it).
+ */
+export type FastHasher = (value: unknown) => boolean;
 
 /** Integers that need no BigInt (and no canonical text) on the hot path, per column type. */
 const SAFE_RANGES: Record<string, [bigint, bigint]> = {
@@ -333,83 +394,125 @@ const SAFE_RANGES: Record<string, [bigint, bigint]> = {
   bigint: [BigInt(Number.MIN_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER)],
 };
 
+const TWO_50 = 2 ** 50;
+
+/** The fast path of a column of this kind and target type, if it has one (see FastHasher). */
+export function fastHasher(kind: HashKind, type: string): FastHasher | undefined {
+  const t = type.toLowerCase();
+  switch (kind) {
+    case 'int': {
+      const [min, max] = SAFE_RANGES[t] ?? [0n, -1n];
+      const [low, high] = [Number(min), Number(max)];
+      // An integer in the column's range is what the copy writes.
+      return (v) => {
+        if (typeof v === 'bigint') {
+          if (v < min || v > max) return false;
+          pushInt(Number(v));
+          return true;
+        }
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < low || v > high) return false;
+        pushInt(v === 0 ? 0 : v);
+        return true;
+      };
+    }
+    case 'float': {
+      const real = t === 'real';
+      return (v) => {
+        if (typeof v !== 'number') return false;
+        // The copy writes -0 as 0, which hashes the same; a real is the double its float widens to.
+        pushFloat(real ? Math.fround(v) : v);
+        return true;
+      };
+    }
+    case 'timestamp':
+      return (v) => {
+        if (typeof v !== 'string') return false;
+        const micros = simpleMicros(v);
+        if (Number.isNaN(micros)) return false;
+        pushInt(micros);
+        return true;
+      };
+    case 'text': {
+      // ASCII without NUL is its own canonical text (a varchar(n) value only up to n characters).
+      const max = /^character varying\((\d+)\)$/.exec(t);
+      const limit = max ? Number(max[1]) : Number.POSITIVE_INFINITY;
+      return (v) => {
+        if (typeof v !== 'string' || v.length > limit || !hashAscii(v, SEED_HI, SEED_LO)) return false;
+        push(hashHi, hashLo);
+        return true;
+      };
+    }
+    case 'output': {
+      // A flat object of plain values is written in jsonb's form straight into bytes (no string built).
+      if (t === 'json' || t === 'jsonb')
+        return (v) => {
+          if (typeof v !== 'string') return false;
+          if (jsonBytes.length < v.length * 2 + 2) jsonBytes = Buffer.allocUnsafeSlow(v.length * 4 + 64);
+          const n = flatJsonBytes(v, jsonBytes);
+          if (n < 0) return false;
+          hashBytes(jsonBytes, n, SEED_HI, SEED_LO);
+          push(hashHi, hashLo);
+          return true;
+        };
+      // A numeric(p, s) read as a number whose shortest text has at most s fraction digits (which is exactly
+      // when it equals m / 10^s for the integer m nearest to it, m below 2^50), or as an integer: its text is
+      // m's digits with the point placed, as the canonical text pads it.
+      const numeric = /^numeric\(\d+,\s*(\d+)\)$/.exec(t);
+      const scale = numeric ? Number(numeric[1]) : -1;
+      if (scale < 0 || scale > 15) return undefined;
+      const pow = 10 ** scale;
+      return (v) => {
+        let m: number;
+        if (typeof v === 'number') {
+          m = Math.round(v * pow);
+          if (!(m < TWO_50 && m > -TWO_50) || m / pow !== v || (m === 0 && Object.is(v, -0))) return false;
+        } else if (typeof v === 'bigint') {
+          const n = Number(v);
+          m = n * pow;
+          if (!(m < TWO_50 && m > -TWO_50)) return false;
+        } else return false;
+        hashBytes(numericBytes, writeScaled(m, scale, pow), SEED_HI, SEED_LO);
+        push(hashHi, hashLo);
+        return true;
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
 /**
  * The JavaScript side of a typed field of a column of `type`: the SQLite value goes through the column's
  * canonicalizer (the copy's checks and conversions), then is hashed as the value PostgreSQL holds; common values
- * skip the text.
+ * take the column's fast path and skip the text.
  */
 export function elementHasher(kind: HashKind, type: string, canonical: Canonicalizer): ElementHasher {
-  const via =
-    (hash: (text: string) => void): ElementHasher =>
-    (v) => {
+  const via = (hash: (text: string) => void): ElementHasher => {
+    const fast = fastHasher(kind, type);
+    return (v) => {
+      if (fast?.(v)) return undefined;
       const c: Canonical = v === null || v === undefined ? null : canonical(v);
       if (c === null) pushNull();
       else if (typeof c === 'string') hash(c);
       else return c;
       return undefined;
     };
+  };
   switch (kind) {
-    case 'int': {
-      const slow = via((t) => pushInt(BigInt(t)));
-      const [min, max] = SAFE_RANGES[type.toLowerCase()] ?? [0n, -1n];
-      // An integer in the column's range is what the copy writes.
-      return (v) => {
-        if (typeof v === 'bigint' && v >= min && v <= max) {
-          pushInt(Number(v));
-          return undefined;
-        }
-        return slow(v);
-      };
-    }
-    case 'float': {
-      const slow = via((t) => pushFloat(Number(t)));
-      const real = type.toLowerCase() === 'real';
-      return (v) => {
-        if (typeof v === 'number') {
-          // The copy writes -0 as 0, which hashes the same; a real is the double its float widens to.
-          pushFloat(real ? Math.fround(v) : v);
-          return undefined;
-        }
-        return slow(v);
-      };
-    }
+    case 'int':
+      return via((t) => pushInt(BigInt(t)));
+    case 'float':
+      return via((t) => pushFloat(Number(t)));
     case 'bool':
       return via((t) => pushBool(t === 't'));
     case 'uuid':
       return via(pushUuid);
-    case 'timestamp': {
-      const slow = via(pushTimestamp);
-      return (v) => {
-        if (typeof v === 'string') {
-          const micros = simpleMicros(v);
-          if (!Number.isNaN(micros)) {
-            pushInt(micros);
-            return undefined;
-          }
-        }
-        return slow(v);
-      };
-    }
+    case 'timestamp':
+      return via(pushTimestamp);
     case 'date':
       return via(pushDate);
     case 'text':
+    case 'output':
       return via(pushText);
-    case 'output': {
-      const slow = via(pushText);
-      if (!/^jsonb?$/i.test(type)) return slow;
-      // A flat object of plain values is written in jsonb's form straight into bytes (no string built).
-      return (v) => {
-        if (typeof v === 'string') {
-          if (jsonBytes.length < v.length * 2 + 2) jsonBytes = Buffer.allocUnsafeSlow(v.length * 4 + 64);
-          const n = flatJsonBytes(v, jsonBytes);
-          if (n >= 0) {
-            hashBytes(jsonBytes, n, SEED_HI, SEED_LO);
-            push(hashHi, hashLo);
-            return undefined;
-          }
-        }
-        return slow(v);
-      };
-    }
   }
 }

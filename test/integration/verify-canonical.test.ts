@@ -33,8 +33,8 @@ import { createTestDatabase } from '../helpers/pg.js';
 
 // SQLite values as better-sqlite3 returns them (text as Buffers, integers as BigInt), per target type.
 const CASES: Record<string, unknown[]> = {
-  bigint: [0n, -9223372036854775808n, 9223372036854775807n, Buffer.from(' 42 ')],
-  integer: [1n, -2147483648n],
+  bigint: [0n, -9223372036854775808n, 9223372036854775807n, Buffer.from(' 42 '), 5, -7, 2 ** 53 - 1],
+  integer: [1n, -2147483648n, 2147483647, -0],
   boolean: [0n, 1n, Buffer.from('yes'), Buffer.from('F')],
   text: [
     Buffer.from(''),
@@ -69,7 +69,20 @@ const CASES: Record<string, unknown[]> = {
     Buffer.from('2.5'),
     0.125,
     Buffer.from('99.999'),
+    // Numbers (SQLite REALs and INTEGERs): the digits are written without the canonical text.
+    12.5,
+    1234.56,
+    -0.01,
+    -0,
+    0,
+    0.1 + 0.2,
+    2.675,
+    99999999.99,
+    -12345678.9,
+    5n,
+    -40n,
   ],
+  'numeric(16,8)': [1e-7, 0.00000001, -12345678.12345678, 0.5, 3n],
   'numeric(12,0)': [Buffer.from('0.5'), Buffer.from('-2.5'), Buffer.from('12')],
   'double precision': [
     0.1,
