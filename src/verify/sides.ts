@@ -181,6 +181,15 @@ function push(map: Map<string, BucketRow[]>, key: string, row: BucketRow): void 
   else map.set(key, [row]);
 }
 
+/** SQLite tables from this many rows are scanned in worker threads. */
+export const SQLITE_WORKER_ROWS = 200_000;
+
+/** Worker threads one SQLite table is scanned in: one per core, at most 4 (none on one core). */
+export function scanThreads(): number {
+  const n = Math.min(availableParallelism(), 4);
+  return n > 1 ? n : 0;
+}
+
 /**
  * SQLite source: rows are read once with iterate() (nothing held in memory), each value checked and converted
  * as the copy does, then hashed in the process; large tables in worker threads, one rowid range each.
@@ -196,7 +205,7 @@ export class SqliteSide implements Side {
     private readonly db: SqliteDatabase,
     private readonly spec: TableSpec,
     /** Tables from this many rows are scanned in worker threads. */
-    private readonly workerRows = 200_000,
+    private readonly workerRows = SQLITE_WORKER_ROWS,
   ) {}
 
   private get keyColumn(): string {
@@ -247,7 +256,7 @@ export class SqliteSide implements Side {
 
   async summary(b: Bucketing, onRows?: (n: number) => void) {
     const job = this.job(b);
-    const workers = Math.min(availableParallelism(), 4);
+    const workers = scanThreads();
     if (this.rowCount >= this.workerRows && job.hasRowid && workers > 1 && scanWorkersCanLoad()) {
       this.workers = workers;
       const [min, max] =

@@ -3,7 +3,7 @@
  * it, hash the row, add it to its bucket. Runs in the calling thread for small tables, and in worker threads,
  * one rowid range each with its own read-only handle, for large ones (the per-row work is CPU-bound).
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { type PlanValue, type Repair, repairValue, valueRules } from '../copy/encode.js';
 import { quoteIdent } from '../core/ident.js';
@@ -346,19 +346,59 @@ export class SqliteRows {
 
 type Sums = [number, number, string][];
 
+/** Workers started ahead of a scan (warmScanWorkers), loaded and waiting for their range. */
+const spares: { worker: Worker; broken: boolean }[] = [];
+
+/**
+ * Starts `count` scan workers now, so that their start (a thread, this module and better-sqlite3 loaded) is
+ * done while the caller still reads catalogs; the next scans take them. releaseScanWorkers ends those left.
+ */
+export function warmScanWorkers(count: number): void {
+  if (!scanWorkersCanLoad()) return;
+  for (let i = 0; i < count; i++) {
+    const spare = { worker: startWorker(new URL(import.meta.url).href, { scan: true }), broken: false };
+    const broken = () => {
+      spare.broken = true;
+    };
+    spare.worker.on('error', broken).on('exit', broken);
+    spare.worker.on('message', (m: { error?: string }) => {
+      if (m.error !== undefined) broken();
+    });
+    // A spare does not keep the process alive.
+    spare.worker.unref();
+    spares.push(spare);
+  }
+}
+
+/** Ends the spare scan workers no scan took. */
+export async function releaseScanWorkers(): Promise<void> {
+  await Promise.all(spares.splice(0).map((s) => s.worker.terminate()));
+}
+
+function scanWorker(): Worker {
+  for (let spare = spares.pop(); spare; spare = spares.pop()) {
+    spare.worker.removeAllListeners();
+    if (!spare.broken) {
+      spare.worker.ref();
+      return spare.worker;
+    }
+    void spare.worker.terminate();
+  }
+  return startWorker(new URL(import.meta.url).href, { scan: true });
+}
+
 /** Scans in worker threads, one rowid range each; resolves with the merged per-bucket (count, sum). */
 export async function scanInWorkers(
   job: SqliteScanJob,
   ranges: [string, string][],
   onRows?: (n: number) => void,
 ): Promise<Map<number, { count: number; sum: bigint }>> {
-  const self = new URL(import.meta.url);
   const results = await Promise.all(
     ranges.map(
       (range) =>
         new Promise<Sums>((resolve, reject) => {
-          // The module runs itself in the worker.
-          const worker = startWorker(self.href, { job, range });
+          // The module runs itself in the worker, which waits for its range.
+          const worker = scanWorker();
           worker.on('message', (m: { rows: number } | { sums: Sums } | { error: string }) => {
             if ('rows' in m) onRows?.(m.rows);
             else if ('sums' in m) resolve(m.sums);
@@ -368,6 +408,7 @@ export async function scanInWorkers(
           worker.on('exit', (code) => {
             if (code !== 0) reject(new Error(`verify worker stopped with exit code ${code}`));
           });
+          worker.postMessage({ job, range });
         }),
     ),
   );
@@ -389,18 +430,19 @@ export function scanWorkersCanLoad(): boolean {
   return workersCanLoad(import.meta.url);
 }
 
-// In a worker started by scanInWorkers: scan the range and send the sums back.
-if (!isMainThread && workerData?.data?.job && parentPort) {
-  const { job, range } = workerData.data as { job: SqliteScanJob; range: [string, string] };
+// In a worker started by scanWorker: wait for the range, scan it and send the sums back.
+if (!isMainThread && workerData?.data?.scan === true && parentPort) {
   const port = parentPort;
-  const db = new BetterSqlite3(job.path, { readonly: true, fileMustExist: true });
-  try {
-    mapPages(db);
-    const sums = new SqliteRows(db, job).sums(range, (rows) => port.postMessage({ rows }));
-    port.postMessage({ sums: [...sums].map(([id, s]) => [id, s.count, s.sum.toString()]) });
-  } catch (error) {
-    port.postMessage({ error: String((error as Error).stack ?? error) });
-  } finally {
-    db.close();
-  }
+  port.once('message', ({ job, range }: { job: SqliteScanJob; range: [string, string] }) => {
+    const db = new BetterSqlite3(job.path, { readonly: true, fileMustExist: true });
+    try {
+      mapPages(db);
+      const sums = new SqliteRows(db, job).sums(range, (rows) => port.postMessage({ rows }));
+      port.postMessage({ sums: [...sums].map(([id, s]) => [id, s.count, s.sum.toString()]) });
+    } catch (error) {
+      port.postMessage({ error: String((error as Error).stack ?? error) });
+    } finally {
+      db.close();
+    }
+  });
 }
