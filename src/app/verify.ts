@@ -77,7 +77,8 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
     const targets = await resolveTargets(planFile, { services: options.services });
     const open = (t: ServiceTarget) => async () => {
       const client = await openSession(t.connectionString, t.display);
-      for (const sql of CANONICAL_SESSION) await client.query(sql);
+      // One round trip: the settings as one simple-protocol query.
+      await client.query(CANONICAL_SESSION.join('; '));
       return client;
     };
 
@@ -86,29 +87,23 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
       const openSource = openPlainSource
         ? async () => {
             const client = await openPlainSource();
-            for (const sql of CANONICAL_SESSION) await client.query(sql);
+            // One round trip: the settings as one simple-protocol query.
+            await client.query(CANONICAL_SESSION.join('; '));
             return client;
           }
         : null;
       for (const target of targets) {
         const service = ownership.services.find((s) => s.name === target.service)!;
-        const targetCatalog = await readTarget(target);
         const owned = service.tables.filter((t) => !options.tables?.length || options.tables.includes(t.id));
-        const control = await open(target)();
-        let runId: string;
+        // The run is recorded while the target's catalog is read and the tables are compared: only the results
+        // wait for it.
+        const recorded = recordRun(open(target), target.service);
+        recorded.catch(() => {});
         try {
-          await ensureControlSchema(control);
-          runId = (
-            await control.query<{ id: string }>(
-              'INSERT INTO cleave.verify_runs (service) VALUES ($1) RETURNING id',
-              [target.service],
-            )
-          ).rows[0]!.id;
-        } catch (error) {
-          await control.end().catch(() => {});
-          throw error;
-        }
-        try {
+          const targetCatalog = await readTarget(target);
+          // The typed row hash needs hash_record_extended (PostgreSQL 14 and later).
+          const targetTyped =
+            Number(/PostgreSQL (\d+)/.exec(targetCatalog.serverVersion ?? '')?.[1] ?? 0) >= 14;
           // Each table in flight holds one target session (beside the control one) and one source session:
           // a URL's connection_limit bounds how many run at once.
           const targetUrl =
@@ -144,12 +139,15 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
               table: table.id,
               estimatedRows: table.rows ?? 0,
             });
-            const targetClient = await open(target)();
-            const sourceClient = openSource ? await openSource() : null;
+            // The target session opens while a SQLite source starts its scan.
+            const targetSession = open(target)();
+            targetSession.catch(() => {});
+            let sourceClient: pg.Client | null = null;
             try {
+              sourceClient = openSource ? await openSource() : null;
               const typed =
                 options.hashFormat !== 'text' &&
-                (await hasRecordHash(targetClient)) &&
+                targetTyped &&
                 (sourceClient === null || (await hasRecordHash(sourceClient)));
               spec.hashFormat = typed ? 'typed' : 'text';
               const sourceSide: Side = sourceClient
@@ -158,12 +156,13 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
               const result = await compareTable(
                 spec,
                 sourceSide,
-                new PostgresSide(targetClient, spec, 'target'),
+                targetSession.then((client) => new PostgresSide(client, spec, 'target')),
                 {
                   maxDiffs: options.maxDiffs ?? 20,
                   onEvent: options.onEvent,
                 },
               );
+              const { control, runId } = await recorded;
               await control.query(
                 `INSERT INTO cleave.verify_results (run_id, source_table, target_table, status, source_rows, target_rows, missing, extra, changed, diffs, not_compared, duration_ms)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -185,19 +184,21 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
               options.onEvent?.({ kind: 'table-done', result });
               return result;
             } finally {
-              await targetClient.end().catch(() => {});
+              await (await targetSession.catch(() => null))?.end().catch(() => {});
               await sourceClient?.end().catch(() => {});
             }
           });
           tables.push(...results);
+          const { control, runId } = await recorded;
           await control.query(
             'UPDATE cleave.verify_runs SET finished_at = now(), status = $2 WHERE id = $1',
             [runId, results.every((r) => r.status === 'match') ? 'match' : 'differ'],
           );
         } catch (error) {
-          await control
+          const run = await recorded.catch(() => null);
+          await run?.control
             .query(`UPDATE cleave.verify_runs SET finished_at = now(), status = 'failed' WHERE id = $1`, [
-              runId,
+              run.runId,
             ])
             .catch(() => {});
           if (error instanceof CleaveError) throw error;
@@ -218,7 +219,7 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
             },
           );
         } finally {
-          await control.end().catch(() => {});
+          await (await recorded.catch(() => null))?.control.end().catch(() => {});
         }
       }
     }
@@ -249,15 +250,35 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
   }
 }
 
+/** Opens the control session, brings cleave's control schema up to date and records a verify run. */
+async function recordRun(
+  open: () => Promise<pg.Client>,
+  service: string,
+): Promise<{ control: pg.Client; runId: string }> {
+  const control = await open();
+  try {
+    await ensureControlSchema(control);
+    const { rows } = await control.query<{ id: string }>(
+      'INSERT INTO cleave.verify_runs (service) VALUES ($1) RETURNING id',
+      [service],
+    );
+    return { control, runId: rows[0]!.id };
+  } catch (error) {
+    await control.end().catch(() => {});
+    throw error;
+  }
+}
+
+/** The target's tables and columns, on one session (the control session is the other one open meanwhile). */
 async function readTarget(target: ServiceTarget): Promise<Catalog> {
   const db = new PostgresDatabase({
     connectionString: target.connectionString,
     display: target.display,
-    max: 2,
+    max: 1,
     role: 'target',
   });
   try {
-    return await introspect(db, { schemas: [target.schema], counts: 'estimate' });
+    return await introspect(db, { schemas: [target.schema], counts: 'estimate', tablesOnly: true });
   } finally {
     await db.close();
   }

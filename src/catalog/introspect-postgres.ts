@@ -13,6 +13,11 @@ export interface PostgresIntrospectOptions {
    */
   counts?: 'estimate' | 'exact' | 'auto';
   exactBelowBytes?: number;
+  /**
+   * Only tables, their columns and constraints (what verify needs of a target): no indexes, triggers,
+   * policies, grants, views, sequences, types, extensions, functions or Supabase facts (all left empty).
+   */
+  tablesOnly?: boolean;
 }
 
 const ACTION: Record<string, FkAction> = {
@@ -40,6 +45,9 @@ export async function introspectPostgres(
         (r) => r.name,
       );
   const p = [schemas];
+  const light = options.tablesOnly === true;
+  const query = (sql: string, params?: unknown[]) =>
+    light ? Promise.resolve([] as Row[]) : db.query(sql, params);
   const [info, tableRows, columns, constraints, indexes, triggers, policies, grants] = await Promise.all([
     db.query<{ version: string; database: string }>(
       `select current_setting('server_version') as version, current_database() as database`,
@@ -47,18 +55,18 @@ export async function introspectPostgres(
     db.query(Q.TABLES, p),
     db.query(Q.COLUMNS, p),
     db.query(Q.CONSTRAINTS, p),
-    db.query(Q.INDEXES, p),
-    db.query(Q.TRIGGERS, p),
-    db.query(Q.POLICIES, p),
-    db.query(Q.GRANTS, p),
+    query(Q.INDEXES, p),
+    query(Q.TRIGGERS, p),
+    query(Q.POLICIES, p),
+    query(Q.GRANTS, p),
   ]);
   const [views, sequences, enums, domains, extensions, functions] = await Promise.all([
-    db.query(Q.VIEWS, p),
-    db.query(Q.SEQUENCES, p),
-    db.query(Q.ENUMS, p),
-    db.query(Q.DOMAINS, p),
-    db.query(Q.EXTENSIONS),
-    db.query(Q.FUNCTIONS, p),
+    query(Q.VIEWS, p),
+    query(Q.SEQUENCES, p),
+    query(Q.ENUMS, p),
+    query(Q.DOMAINS, p),
+    query(Q.EXTENSIONS),
+    query(Q.FUNCTIONS, p),
   ]);
 
   const defaultSchema = schemas.includes('public') ? 'public' : schemas.length === 1 ? schemas[0]! : 'public';
@@ -172,7 +180,7 @@ export async function introspectPostgres(
       schema: e.schema as string,
     })),
     functions: funcs,
-    supabase: await readSupabaseFacts(db, tables, funcs),
+    supabase: light ? null : await readSupabaseFacts(db, tables, funcs),
   };
 }
 

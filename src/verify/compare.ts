@@ -73,16 +73,21 @@ export async function chooseBuckets(spec: TableSpec, source: Side): Promise<Buck
 export async function compareTable(
   spec: TableSpec,
   source: Side,
-  target: Side,
+  targetSide: Side | Promise<Side>,
   options: { maxDiffs: number; onEvent?: ((e: VerifyEvent) => void) | undefined },
 ): Promise<TableResult> {
   const started = Date.now();
   const b = await chooseBuckets(spec, source);
   const emit = (side: 'source' | 'target') => (rows: number) =>
     options.onEvent?.({ kind: 'rows', service: spec.service, table: spec.source.id, side, rows });
-  // The target's query goes out first: a SQLite source may then keep this thread busy.
+  // A source summarised off this thread (by its server, or SQLite in worker threads) starts at once, while the
+  // target side may still be connecting; one that keeps this thread busy waits for the target's query to go out.
+  let sourceSummary = source.offThread(b) ? source.summary(b, emit('source')) : undefined;
+  sourceSummary?.catch(() => {});
+  const target = await targetSide;
   const targetSummary = target.summary(b, emit('target'));
-  const [s, t] = await Promise.all([source.summary(b, emit('source')), targetSummary]);
+  sourceSummary ??= source.summary(b, emit('source'));
+  const [s, t] = await Promise.all([sourceSummary, targetSummary]);
   const differing: number[] = [];
   for (const id of new Set([...s.keys(), ...t.keys()])) {
     if (!same(s.get(id), t.get(id))) differing.push(id);

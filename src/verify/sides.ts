@@ -38,6 +38,8 @@ export interface Side {
   /** Smallest and greatest integer key, and the row count, for choosing buckets. */
   bounds(): Promise<{ min: bigint | null; max: bigint | null; rows: number }>;
   summary(b: Bucketing, onRows?: (n: number) => void): Promise<Map<number, Aggregate>>;
+  /** Whether summary() leaves this thread free (it runs in the server, or in worker threads). */
+  offThread(b: Bucketing): boolean;
   /** Worker threads the last summary ran in (0: the calling thread). */
   workers?: number;
   /** Rows of the given buckets, by key text (rows compared by content: by row text, several per text). */
@@ -118,6 +120,10 @@ export class PostgresSide implements Side {
       max: rows[0]?.max == null ? null : BigInt(rows[0].max),
       rows: Number(estimate.rows[0]?.n ?? 0),
     };
+  }
+
+  offThread(): boolean {
+    return true;
   }
 
   async summary(b: Bucketing, onRows?: (n: number) => void) {
@@ -229,8 +235,31 @@ export class SqliteSide implements Side {
       })),
       key: this.spec.key.length > 0 ? this.spec.key : this.spec.columns.map((_, i) => i),
       hasRowid: this.spec.source.hasRowid,
+      rowidColumn: this.rowidColumn(),
       bucketing: b.kind === 'range' ? { kind: 'range', min: b.min.toString(), width: b.width.toString() } : b,
     };
+  }
+
+  private rowidAlias: number | undefined | null = null;
+
+  /**
+   * The key column that is the table's rowid, if one is: SQLite reads such a column with the Rowid opcode, which
+   * settles every rule of when an INTEGER PRIMARY KEY is an alias (not when declared DESC, not WITHOUT ROWID).
+   */
+  private rowidColumn(): number | undefined {
+    if (this.rowidAlias !== null) return this.rowidAlias;
+    this.rowidAlias = undefined;
+    if (this.spec.source.hasRowid && this.spec.key.length === 1) {
+      const k = this.spec.key[0]!;
+      const ops = this.db.handle
+        .prepare(
+          `EXPLAIN SELECT ${quoteIdent(this.spec.columns[k]!.source)} FROM ${quoteIdent(this.spec.source.name)}`,
+        )
+        .all() as { opcode: string }[];
+      if (ops.some((o) => o.opcode === 'Rowid') && !ops.some((o) => o.opcode === 'Column'))
+        this.rowidAlias = k;
+    }
+    return this.rowidAlias;
   }
 
   async bounds() {
@@ -254,10 +283,20 @@ export class SqliteSide implements Side {
     return { min: int(row[0]), max: int(row[1]), rows: this.rowCount };
   }
 
+  /** Large tables with rowids are scanned in worker threads. */
+  offThread(): boolean {
+    return (
+      this.rowCount >= this.workerRows &&
+      this.spec.source.hasRowid &&
+      scanThreads() > 1 &&
+      scanWorkersCanLoad()
+    );
+  }
+
   async summary(b: Bucketing, onRows?: (n: number) => void) {
     const job = this.job(b);
     const workers = scanThreads();
-    if (this.rowCount >= this.workerRows && job.hasRowid && workers > 1 && scanWorkersCanLoad()) {
+    if (this.offThread()) {
       this.workers = workers;
       const [min, max] =
         this.rowids ?? (sqliteBounds(this.db.handle, quoteIdent(job.table), '_rowid_') as [bigint, bigint]);

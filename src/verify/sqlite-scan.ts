@@ -41,6 +41,8 @@ export interface SqliteScanJob {
   /** Indexes of the key columns (all columns when the table has no key). */
   key: number[];
   hasRowid: boolean;
+  /** The column that is the table's rowid (an INTEGER PRIMARY KEY), which is then not read twice. */
+  rowidColumn?: number | undefined;
   bucketing: ScanBucketing;
 }
 
@@ -90,7 +92,9 @@ export class SqliteRows {
         : `CASE WHEN typeof(${name}) = 'text' THEN CAST(${name} AS BLOB) ELSE ${name} END`;
     });
     // Text is read as strings (far cheaper than Buffers); a value with U+FFFD is read again as bytes by rowid.
-    if (job.hasRowid) values.unshift('_rowid_');
+    this.offset = job.hasRowid && job.rowidColumn === undefined ? 1 : 0;
+    this.rowidAt = job.hasRowid ? (job.rowidColumn ?? -1) + this.offset : -1;
+    if (this.offset === 1) values.unshift('_rowid_');
     this.select = `SELECT ${values.join(', ')} FROM ${quoteIdent(job.table)}`;
     this.canonical = job.columns.map((c) => canonicalizerFor(c.type, { enum: c.enum })!);
     this.hashers = job.columns.map((c, i) =>
@@ -108,6 +112,9 @@ export class SqliteRows {
       b.kind === 'range' && Math.abs(Number(b.min)) < 2 ** 52 && Number(b.width) < 2 ** 52
         ? { min: Number(b.min), width: Number(b.width) }
         : null;
+    const first = job.key[0]!;
+    this.bucketByValue =
+      this.range !== null && this.prepare[first] === undefined && job.columns[first]!.type === 'bigint';
   }
 
   where(...extra: (string | undefined)[]): string {
@@ -115,11 +122,17 @@ export class SqliteRows {
     return parts.length ? ` WHERE ${parts.map((p) => `(${p})`).join(' AND ')}` : '';
   }
 
-  iterate(where: string, params: unknown[] = []): IterableIterator<unknown[]> {
+  /** Where the values of a raw row start (after the rowid, when it is read as a column of its own). */
+  private readonly offset: number;
+  /** Where a raw row holds its rowid (-1: the table has none). */
+  private readonly rowidAt: number;
+
+  /** Raw rows; integers as BigInts, or with `numbers` as numbers (those beyond 2^53 then inexact). */
+  iterate(where: string, params: unknown[] = [], numbers = false): IterableIterator<unknown[]> {
     return this.db
       .prepare(`${this.select}${where}`)
       .raw(true)
-      .safeIntegers(true)
+      .safeIntegers(!numbers)
       .iterate(...params) as IterableIterator<unknown[]>;
   }
 
@@ -147,10 +160,10 @@ export class SqliteRows {
 
   /** A value as the copy sees it: read again as bytes when it may be invalid UTF-8, then the plan's value rules. */
   private valueOf(row: unknown[], i: number): unknown {
-    let raw = row[i + (this.job.hasRowid ? 1 : 0)];
+    let raw = row[i + this.offset];
     // Invalid UTF-8 reads as U+FFFD: such a value is read again as its bytes, which the rules then judge.
     if (typeof raw === 'string' && raw.includes('\uFFFD'))
-      raw = this.blobOf(row[0], this.job.columns[i]!.source) ?? raw;
+      raw = this.blobOf(row[this.rowidAt], this.job.columns[i]!.source) ?? raw;
     const prepare = this.prepare[i];
     return prepare ? prepare(raw) : raw;
   }
@@ -197,7 +210,7 @@ export class SqliteRows {
 
   private compileTyped(): (row: unknown[]) => string | undefined {
     const columns = this.job.columns;
-    const offset = this.job.hasRowid ? 1 : 0;
+    const offset = this.offset;
     const names: string[] = [];
     const values: unknown[] = [];
     const bind = (name: string, value: unknown): string => {
@@ -210,7 +223,7 @@ export class SqliteRows {
     bind('pushRecord', pushRecord);
     bind('rest', this.rest);
     // Invalid UTF-8 reads as U+FFFD: such a value is read again as its bytes, which the rules then judge.
-    bind('reread', (row: unknown[], i: number) => this.blobOf(row[0], columns[i]!.source));
+    bind('reread', (row: unknown[], i: number) => this.blobOf(row[this.rowidAt], columns[i]!.source));
     bind('canonicalOf', (value: unknown, i: number) => this.canonicalOf(value, i));
     bind('repaired', (value: unknown, i: number, bad: { reason: string }) => {
       const fixed = repairValue(value, columns[i]!.repair!);
@@ -244,20 +257,17 @@ export class SqliteRows {
     return factory(...values) as (row: unknown[]) => string | undefined;
   }
 
+  /** Range buckets of a bigint key without value rules: found from the raw value, without its text. */
+  private readonly bucketByValue: boolean;
+
   /** Typed format: the bucket of a row, as row() finds it (a bigint key in a double's range needs no text). */
   private typedBucket(row: unknown[]): number {
-    const first = this.job.key[0]!;
-    if (
-      this.job.bucketing.kind === 'range' &&
-      this.range &&
-      this.prepare[first] === undefined &&
-      this.job.columns[first]!.type === 'bigint'
-    ) {
-      const raw = row[first + (this.job.hasRowid ? 1 : 0)];
-      if (typeof raw === 'bigint') {
+    const range = this.range;
+    if (this.bucketByValue && range !== null) {
+      const raw = row[this.job.key[0]! + this.offset];
+      if (typeof raw === 'bigint' || typeof raw === 'number') {
         const k = Number(raw);
-        if (Number.isSafeInteger(k))
-          return k < this.range.min ? -1 : Math.floor((k - this.range.min) / this.range.width);
+        if (Number.isSafeInteger(k)) return k < range.min ? -1 : Math.floor((k - range.min) / range.width);
       }
     }
     if (this.job.bucketing.kind === 'one') return 0;
@@ -306,12 +316,42 @@ export class SqliteRows {
 
   /** Per-bucket sums over the rows with lo <= rowid < hi (or all rows). */
   sums(range: [string, string] | null, onRows?: (n: number) => void): Map<number, HashSum> {
+    const progress = { reported: 0, onRows };
+    // Typed rows of a rowid table are read with integers as numbers (no BigInt per value); at the first value
+    // beyond 2^53, which a number may not hold exactly, the range is read again with BigInts.
+    if (this.job.format === 'typed' && this.job.hasRowid) {
+      const sums = this.scan(range, true, progress);
+      if (sums !== null) return sums;
+    }
+    return this.scan(range, false, progress)!;
+  }
+
+  /** sums() with or without numbers for integers: null when a number may be inexact. */
+  private scan(
+    range: [string, string] | null,
+    numbers: boolean,
+    progress: { reported: number; onRows: ((n: number) => void) | undefined },
+  ): Map<number, HashSum> | null {
     const sums = new Map<number, HashSum>();
     const where = range ? this.where('_rowid_ >= ? AND _rowid_ < ?') : this.where();
     let n = 0;
+    const report = () => {
+      // A range read again reports only the rows beyond those already reported.
+      if (n > progress.reported) {
+        progress.onRows?.(n - progress.reported);
+        progress.reported = n;
+      }
+    };
     const typed = this.job.format === 'typed';
-    for (const raw of this.iterate(where, range ? [BigInt(range[0]), BigInt(range[1])] : [])) {
+    for (const raw of this.iterate(where, range ? [BigInt(range[0]), BigInt(range[1])] : [], numbers)) {
       if (typed) {
+        if (numbers) {
+          for (let j = 0; j < raw.length; j++) {
+            const v = raw[j];
+            if (typeof v === 'number' && !(v <= Number.MAX_SAFE_INTEGER && v >= -Number.MAX_SAFE_INTEGER))
+              return null;
+          }
+        }
         // The bucket first: a key hash would overwrite the row's.
         const bucket = this.typedBucket(raw);
         const rejected = this.hashTyped(raw);
@@ -325,7 +365,7 @@ export class SqliteRows {
           this.fill(raw);
           sum.add(`${rowText(this.fields)} rejected: ${rejected}`);
         }
-        if (++n % 50_000 === 0) onRows?.(50_000);
+        if (++n % 50_000 === 0) report();
         continue;
       }
       const rejected = this.fill(raw);
@@ -337,9 +377,9 @@ export class SqliteRows {
       }
       if (rejected) sum.add(`${rowText(this.fields)} rejected: ${rejected}`);
       else sum.addRecord(this.fields);
-      if (++n % 50_000 === 0) onRows?.(50_000);
+      if (++n % 50_000 === 0) report();
     }
-    onRows?.(n % 50_000);
+    report();
     return sums;
   }
 }

@@ -1,5 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runCopy } from '../../src/app/copy.js';
 import { runGenerate } from '../../src/app/generate.js';
@@ -88,6 +90,45 @@ describe('cleave verify', () => {
     const bad = await runCli(['verify', '--plan', plan, '--report', join(dir, 'r.pdf')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--report');
+  });
+
+  it('SQLite integers beyond 2^53 (a rowid key and a value) are compared exactly, in worker threads or not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cleave-verify-big-'));
+    const source = join(dir, 'big.db');
+    const db = new BetterSqlite3(source);
+    db.exec('CREATE TABLE big (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, note TEXT)');
+    const insert = db.prepare('INSERT INTO big VALUES (?, ?, ?)');
+    db.transaction(() => {
+      for (let i = 1; i <= 3000; i++) insert.run(BigInt(i), BigInt(i * 7), `note ${i}`);
+      // 2^53 + 1 and 2^62 + 1 are not doubles: read as numbers they would be 2^53 and 2^62.
+      insert.run(2n ** 53n + 1n, 2n ** 62n + 1n, 'big key');
+    })();
+    db.close();
+    const target = await createTestDatabase('verify_big');
+    const { plan } = await projectWithPlan(`sqlite:${source}`, {
+      plan: `version: 1\nsource: { url: "sqlite:${source}" }\nservices:\n  data: { tables: [big] }\n`,
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: plan });
+    await runCopy({ planPath: plan, create: true });
+    for (const workerRows of [1000, Number.POSITIVE_INFINITY]) {
+      const clean = await runVerify({ planPath: plan, workerRows });
+      expect(clean.tables.map((t) => [t.status, t.sourceRows, t.sourceWorkers > 0])).toEqual([
+        ['match', 3001, workerRows === 1000],
+      ]);
+    }
+    // A change by one in the last place a double cannot hold, then one beside the big key.
+    await target.db.query(`update data.big set n = n + 1 where id = 9007199254740993`);
+    await target.db.query(`update data.big set note = 'changed' where id = 9007199254740992 - 1`);
+    for (const workerRows of [1000, Number.POSITIVE_INFINITY]) {
+      const result = await runVerify({ planPath: plan, workerRows });
+      const [t] = result.tables;
+      expect(
+        t!.diffs.map((d) => [d.kind, d.key, d.columns?.map((c) => [c.column, c.source, c.target])]),
+      ).toEqual([
+        ['changed', { id: '9007199254740993' }, [['n', '4611686018427387905', '4611686018427387906']]],
+      ]);
+    }
   });
 
   it('--isolation: a planted table, a cross-service foreign key and a GRANT that lets one service read another are each found', async () => {
