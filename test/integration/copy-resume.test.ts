@@ -112,6 +112,62 @@ describe('copy --resume after SIGKILL', () => {
     180_000,
   );
 
+  it('a PostgreSQL source keyed by uuid: killed midway, resumed: every row once, and verify finds the copy clean', async () => {
+    const source = await createTestDatabase('resume_pg_src');
+    // About 4,000 pages: the chunk bounds come from a page sample.
+    await source.db.query(`create table docs (id uuid primary key, n int not null, body text not null);
+      insert into docs select md5(i::text)::uuid, i, repeat(chr(65 + i % 26), 100 + i % 50) from generate_series(1, 200000) i;`);
+    const target = await createTestDatabase('resume_pg_dst');
+    const { plan } = await projectWithPlan(source.url, {
+      plan: `version: 1\nsource: { url: "${source.url}" }\nservices:\n  app: { tables: [docs] }\n`,
+      targetUrl: target.url,
+    });
+    await runGenerate({ planPath: plan });
+    const child = spawn(
+      process.execPath,
+      [join(REPO, 'bin', 'cleave.js'), 'copy', '--create', '--chunk-rows', '10000', '--plan', plan],
+      { stdio: 'ignore' },
+    );
+    const written = async () => {
+      const rows = await target.db
+        .query<{ n: string }>(`select coalesce(sum(rows_written), 0) as n from cleave.copy_progress`)
+        .catch(() => [{ n: '0' }]);
+      return Number(rows[0]!.n);
+    };
+    let seen = 0;
+    for (let i = 0; i < 600 && seen < 40000; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = await written();
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const atKill = await written();
+    expect(atKill).toBeGreaterThan(0);
+    expect(atKill).toBeLessThan(200000);
+
+    const plain = await runCli(['copy', '--plan', plan]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain('partly copied by an earlier run');
+    const resumed = await runCli(['copy', '--resume', '--chunk-rows', '10000', '--plan', plan, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+
+    const digest = async (db: TestDatabase['db'], from: string) =>
+      (
+        await db.query<{ n: string; keys: string; md5: string }>(
+          `select count(*) as n, count(distinct id) as keys, md5(string_agg(t::text, '|' order by id)) as md5 from ${from} t`,
+        )
+      )[0];
+    const copied = await digest(target.db, 'app.docs');
+    expect(copied).toMatchObject({ n: '200000', keys: '200000' });
+    expect(copied).toEqual(await digest(source.db, 'docs'));
+    const [progress] = await target.db.query<{ read: string; written: string }>(
+      `select sum(rows_read)::text as read, sum(rows_written)::text as written from cleave.copy_progress`,
+    );
+    expect(progress).toEqual({ read: '200000', written: '200000' });
+    const verified = await runCli(['verify', '--plan', plan, '--json']);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+  }, 180_000);
+
   it('a rowid checkpoint is not resumed once the SQLite file was rebuilt with other rowids', async () => {
     const { dir } = await projectWithPlan('sqlite:unused', { plan: '' });
     const source = join(dir, 'small.sqlite');
