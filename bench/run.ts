@@ -64,7 +64,7 @@ try {
     for (const v of await benchVerify(pg.url, rows, big)) {
       add(
         '## verify',
-        `| ${v.label} ${v.rows.toLocaleString('en-US')} rows: ${v.outcome} | ${v.cleaveSeconds.toFixed(2)} s | ${v.peer}: ${v.peerSeconds.toFixed(2)} s | ${(v.cleaveSeconds / v.peerSeconds).toFixed(2)} |`,
+        `| ${v.label} ${v.rows.toLocaleString('en-US')} rows: ${v.outcome} | ${v.cleaveSeconds.toFixed(2)} s | ${v.peer}: ${v.peerSeconds.toFixed(2)} s | ${(v.cleaveSeconds / v.peerSeconds).toFixed(2)}${v.roundRatios.length > 1 ? ` (rounds: ${v.roundRatios.map((r) => r.toFixed(2)).join(', ')})` : ''} |`,
       );
     }
   }
@@ -83,9 +83,13 @@ for (const [heading, rows] of sections) {
   const table = [...header, ...rows].join('\n');
   console.log(`${heading}\n\n${table}\n`);
   const rounds =
-    heading === copySection && RUNS > 1
-      ? ` Each copy figure is the median of ${RUNS} rounds (the range in brackets), the contenders taking turns.`
-      : '';
+    RUNS <= 1
+      ? ''
+      : heading === copySection
+        ? ` Each copy figure is the median of ${RUNS} rounds (the range in brackets), the contenders taking turns.`
+        : heading === '## verify'
+          ? ` Each figure is the median of ${RUNS} rounds, verify and its peer taking turns; the ratio is of the medians, each round's own in brackets.`
+          : '';
   doc = replaceSection(doc, heading, `Run on ${new Date().toISOString().slice(0, 10)}.${rounds}\n\n${table}`);
 }
 await writeFile(file, doc);

@@ -16,6 +16,8 @@ export interface VerifyBench {
   cleaveSeconds: number;
   peer: string;
   peerSeconds: number;
+  /** cleave / peer of each round (they take turns, so a round's two figures saw the same machine). */
+  roundRatios: number[];
   /** What verify reported (must be clean, or name the changed row). */
   outcome: string;
 }
@@ -108,7 +110,7 @@ function verifyCli(plan: string): [number, { tables: TableResult[] }] {
 async function compared(
   cleave: () => [number, { tables: TableResult[] }],
   peer: () => Promise<number> | number,
-): Promise<{ cleaveSeconds: number; peerSeconds: number; outcome: string }> {
+): Promise<{ cleaveSeconds: number; peerSeconds: number; roundRatios: number[]; outcome: string }> {
   const mine: number[] = [];
   const theirs: number[] = [];
   const outcomes = new Set<string>();
@@ -118,7 +120,12 @@ async function compared(
     mine.push(seconds);
     outcomes.add(outcome(result));
   }
-  return { cleaveSeconds: median(mine), peerSeconds: median(theirs), outcome: [...outcomes].join(' / ') };
+  return {
+    cleaveSeconds: median(mine),
+    peerSeconds: median(theirs),
+    roundRatios: mine.map((m, i) => m / theirs[i]!),
+    outcome: [...outcomes].join(' / '),
+  };
 }
 
 function outcome(result: { tables: TableResult[] }): string {

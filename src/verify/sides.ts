@@ -300,13 +300,14 @@ export class SqliteSide implements Side {
       this.workers = workers;
       const [min, max] =
         this.rowids ?? (sqliteBounds(this.db.handle, quoteIdent(job.table), '_rowid_') as [bigint, bigint]);
+      // Eight rowid ranges per thread, taken from a queue (see scanInWorkers).
       const [lo, hi] = [min, max + 1n];
-      const step = (hi - lo) / BigInt(workers) + 1n;
-      const ranges = Array.from({ length: workers }, (_, i): [string, string] => [
-        (lo + step * BigInt(i)).toString(),
-        (lo + step * BigInt(i + 1)).toString(),
-      ]);
-      return scanInWorkers(job, ranges, onRows);
+      const slices = workers * 8;
+      const step = (hi - lo) / BigInt(slices) + 1n;
+      const ranges: [string, string][] = [];
+      for (let start = lo; start < hi; start += step)
+        ranges.push([start.toString(), (start + step).toString()]);
+      return scanInWorkers(job, ranges, workers, onRows);
     }
     // Let the other side's query go out before this thread is busy.
     await new Promise((r) => setImmediate(r));

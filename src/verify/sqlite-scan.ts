@@ -386,8 +386,8 @@ export class SqliteRows {
 
 type Sums = [number, number, string][];
 
-/** Workers started ahead of a scan (warmScanWorkers), loaded and waiting for their range. */
-const spares: { worker: Worker; broken: boolean }[] = [];
+/** Workers started ahead of a scan (warmScanWorkers), loaded and waiting for their job. */
+const spares: { worker: Worker; broken: boolean; release: () => void }[] = [];
 
 /**
  * Starts `count` scan workers now, so that their start (a thread, this module and better-sqlite3 loaded) is
@@ -396,16 +396,21 @@ const spares: { worker: Worker; broken: boolean }[] = [];
 export function warmScanWorkers(count: number): void {
   if (!scanWorkersCanLoad()) return;
   for (let i = 0; i < count; i++) {
-    const spare = { worker: startWorker(new URL(import.meta.url).href, { scan: true }), broken: false };
+    const worker = startWorker(new URL(import.meta.url).href, { scan: true });
+    const spare = { worker, broken: false, release: () => {} };
     const broken = () => {
       spare.broken = true;
     };
-    spare.worker.on('error', broken).on('exit', broken);
-    spare.worker.on('message', (m: { error?: string }) => {
+    const message = (m: { error?: string }) => {
       if (m.error !== undefined) broken();
-    });
+    };
+    worker.on('error', broken).on('exit', broken).on('message', message);
+    // Only these listeners go: removeAllListeners would also take the worker's own, which deliver messages.
+    spare.release = () => {
+      worker.off('error', broken).off('exit', broken).off('message', message);
+    };
     // A spare does not keep the process alive.
-    spare.worker.unref();
+    worker.unref();
     spares.push(spare);
   }
 }
@@ -417,7 +422,7 @@ export async function releaseScanWorkers(): Promise<void> {
 
 function scanWorker(): Worker {
   for (let spare = spares.pop(); spare; spare = spares.pop()) {
-    spare.worker.removeAllListeners();
+    spare.release();
     if (!spare.broken) {
       spare.worker.ref();
       return spare.worker;
@@ -427,33 +432,19 @@ function scanWorker(): Worker {
   return startWorker(new URL(import.meta.url).href, { scan: true });
 }
 
-/** Scans in worker threads, one rowid range each; resolves with the merged per-bucket (count, sum). */
+/**
+ * Scans rowid ranges in `threads` worker threads; resolves with the merged per-bucket (count, sum). The ranges
+ * are a queue: a worker that finishes one takes the next, so a thread on a busier core (the server's query runs
+ * on the same machine) or a range with fewer rows does not leave the other threads waiting at the end.
+ */
 export async function scanInWorkers(
   job: SqliteScanJob,
   ranges: [string, string][],
+  threads: number,
   onRows?: (n: number) => void,
 ): Promise<Map<number, { count: number; sum: bigint }>> {
-  const results = await Promise.all(
-    ranges.map(
-      (range) =>
-        new Promise<Sums>((resolve, reject) => {
-          // The module runs itself in the worker, which waits for its range.
-          const worker = scanWorker();
-          worker.on('message', (m: { rows: number } | { sums: Sums } | { error: string }) => {
-            if ('rows' in m) onRows?.(m.rows);
-            else if ('sums' in m) resolve(m.sums);
-            else reject(new Error(m.error));
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) => {
-            if (code !== 0) reject(new Error(`verify worker stopped with exit code ${code}`));
-          });
-          worker.postMessage({ job, range });
-        }),
-    ),
-  );
   const out = new Map<number, { count: number; sum: bigint }>();
-  for (const sums of results) {
+  const merge = (sums: Sums) => {
     for (const [id, count, sum] of sums) {
       const a = out.get(id);
       if (a) {
@@ -461,6 +452,45 @@ export async function scanInWorkers(
         a.sum += BigInt(sum);
       } else out.set(id, { count, sum: BigInt(sum) });
     }
+  };
+  const queue = [...ranges];
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from(
+        { length: Math.min(threads, queue.length) },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            // The module runs itself in the worker, which takes the job, then one range after another.
+            const worker = scanWorker();
+            workers.push(worker);
+            const next = () => {
+              const range = queue.shift();
+              if (range) worker.postMessage({ range });
+              else {
+                worker.postMessage({ end: true });
+                resolve();
+              }
+            };
+            worker.on('message', (m: { rows: number } | { sums: Sums } | { error: string }) => {
+              if ('rows' in m) onRows?.(m.rows);
+              else if ('sums' in m) {
+                merge(m.sums);
+                next();
+              } else reject(new Error(m.error));
+            });
+            worker.on('error', reject);
+            worker.on('exit', (code) => {
+              if (code !== 0) reject(new Error(`verify worker stopped with exit code ${code}`));
+            });
+            worker.postMessage({ job });
+            next();
+          }),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw error;
   }
   return out;
 }
@@ -470,19 +500,27 @@ export function scanWorkersCanLoad(): boolean {
   return workersCanLoad(import.meta.url);
 }
 
-// In a worker started by scanWorker: wait for the range, scan it and send the sums back.
+// In a worker started by scanWorker: take the job, then scan one range after another and send back the sums of
+// each, until told to end.
 if (!isMainThread && workerData?.data?.scan === true && parentPort) {
   const port = parentPort;
-  port.once('message', ({ job, range }: { job: SqliteScanJob; range: [string, string] }) => {
-    const db = new BetterSqlite3(job.path, { readonly: true, fileMustExist: true });
+  let db: BetterSqlite3.Database | undefined;
+  let rows: SqliteRows | undefined;
+  port.on('message', (m: { job?: SqliteScanJob; range?: [string, string]; end?: true }) => {
     try {
-      mapPages(db);
-      const sums = new SqliteRows(db, job).sums(range, (rows) => port.postMessage({ rows }));
-      port.postMessage({ sums: [...sums].map(([id, s]) => [id, s.count, s.sum.toString()]) });
+      if (m.job) {
+        db = new BetterSqlite3(m.job.path, { readonly: true, fileMustExist: true });
+        mapPages(db);
+        rows = new SqliteRows(db, m.job);
+      } else if (m.range && rows) {
+        const sums = rows.sums(m.range, (n) => port.postMessage({ rows: n }));
+        port.postMessage({ sums: [...sums].map(([id, s]) => [id, s.count, s.sum.toString()]) });
+      } else if (m.end) {
+        db?.close();
+        port.close();
+      }
     } catch (error) {
       port.postMessage({ error: String((error as Error).stack ?? error) });
-    } finally {
-      db.close();
     }
   });
 }
