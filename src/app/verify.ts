@@ -13,9 +13,8 @@ import { AUTH_USERS_TABLE, serviceRoleName } from '../schema/generate.js';
 import { CANONICAL_SESSION } from '../verify/canonical.js';
 import { compareTable, type TableResult, type VerifyEvent } from '../verify/compare.js';
 import { checkIsolation, type IsolationFinding } from '../verify/isolation.js';
-import { PostgresSide, type Side, SQLITE_WORKER_ROWS, SqliteSide, scanThreads } from '../verify/sides.js';
+import { PostgresSide, type Side, SqliteSide } from '../verify/sides.js';
 import { tableSpec } from '../verify/spec.js';
-import { releaseScanWorkers, warmScanWorkers } from '../verify/sqlite-scan.js';
 import { openPlanSource } from './plan-source.js';
 import { resolveTargets, type ServiceTarget } from './targets.js';
 
@@ -60,20 +59,6 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
     openSource: openPlainSource,
   } = await openPlanSource(options);
   try {
-    // A large SQLite table is read in worker threads: started now, they load while the targets are read.
-    const large = options.workerRows ?? SQLITE_WORKER_ROWS;
-    if (
-      !openPlainSource &&
-      !options.isolationOnly &&
-      ownership.services.some(
-        (s) =>
-          (!options.services?.length || options.services.includes(s.name)) &&
-          s.tables.some(
-            (t) => (t.rows ?? 0) >= large && (!options.tables?.length || options.tables.includes(t.id)),
-          ),
-      )
-    )
-      warmScanWorkers(scanThreads());
     const targets = await resolveTargets(planFile, { services: options.services });
     const open = (t: ServiceTarget) => async () => {
       const client = await openSession(t.connectionString, t.display);
@@ -245,7 +230,6 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
     const ok = tables.every((t) => t.status === 'match') && (isolation ?? []).length === 0;
     return { ok, tables, isolation, secrets };
   } finally {
-    await releaseScanWorkers();
     await source.close();
   }
 }

@@ -188,17 +188,30 @@ function push(map: Map<string, BucketRow[]>, key: string, row: BucketRow): void 
 }
 
 /** SQLite tables from this many rows are scanned in worker threads. */
-export const SQLITE_WORKER_ROWS = 200_000;
+const SQLITE_WORKER_ROWS = 200_000;
 
 /** Worker threads one SQLite table is scanned in: one per core, at most 4 (none on one core). */
-export function scanThreads(): number {
+function scanThreads(): number {
   const n = Math.min(availableParallelism(), 4);
   return n > 1 ? n : 0;
 }
 
 /**
+ * The key column that is the table's rowid, if one is: SQLite reads such a column with the Rowid opcode, which
+ * settles every rule of when an INTEGER PRIMARY KEY is an alias (not when declared DESC, not WITHOUT ROWID).
+ */
+function rowidAlias(db: SqliteDatabase, spec: TableSpec): number | undefined {
+  if (!spec.source.hasRowid || spec.key.length !== 1) return undefined;
+  const k = spec.key[0]!;
+  const ops = db.handle
+    .prepare(`EXPLAIN SELECT ${quoteIdent(spec.columns[k]!.source)} FROM ${quoteIdent(spec.source.name)}`)
+    .all() as { opcode: string }[];
+  return ops.some((o) => o.opcode === 'Rowid') && !ops.some((o) => o.opcode === 'Column') ? k : undefined;
+}
+
+/**
  * SQLite source: rows are read once with iterate() (nothing held in memory), each value checked and converted
- * as the copy does, then hashed in the process; large tables in worker threads, one rowid range each.
+ * as the copy does, then hashed in the process; large tables in worker threads, by rowid ranges.
  * A row the copy would reject keeps its reason.
  */
 export class SqliteSide implements Side {
@@ -212,7 +225,12 @@ export class SqliteSide implements Side {
     private readonly spec: TableSpec,
     /** Tables from this many rows are scanned in worker threads. */
     private readonly workerRows = SQLITE_WORKER_ROWS,
-  ) {}
+  ) {
+    this.rowidColumn = rowidAlias(db, spec);
+  }
+
+  /** The key column that is the table's rowid (read once, not twice), if one is. */
+  private readonly rowidColumn: number | undefined;
 
   private get keyColumn(): string {
     return quoteIdent(this.spec.columns[this.spec.key[0]!]!.source);
@@ -235,31 +253,9 @@ export class SqliteSide implements Side {
       })),
       key: this.spec.key.length > 0 ? this.spec.key : this.spec.columns.map((_, i) => i),
       hasRowid: this.spec.source.hasRowid,
-      rowidColumn: this.rowidColumn(),
+      rowidColumn: this.rowidColumn,
       bucketing: b.kind === 'range' ? { kind: 'range', min: b.min.toString(), width: b.width.toString() } : b,
     };
-  }
-
-  private rowidAlias: number | undefined | null = null;
-
-  /**
-   * The key column that is the table's rowid, if one is: SQLite reads such a column with the Rowid opcode, which
-   * settles every rule of when an INTEGER PRIMARY KEY is an alias (not when declared DESC, not WITHOUT ROWID).
-   */
-  private rowidColumn(): number | undefined {
-    if (this.rowidAlias !== null) return this.rowidAlias;
-    this.rowidAlias = undefined;
-    if (this.spec.source.hasRowid && this.spec.key.length === 1) {
-      const k = this.spec.key[0]!;
-      const ops = this.db.handle
-        .prepare(
-          `EXPLAIN SELECT ${quoteIdent(this.spec.columns[k]!.source)} FROM ${quoteIdent(this.spec.source.name)}`,
-        )
-        .all() as { opcode: string }[];
-      if (ops.some((o) => o.opcode === 'Rowid') && !ops.some((o) => o.opcode === 'Column'))
-        this.rowidAlias = k;
-    }
-    return this.rowidAlias;
   }
 
   async bounds() {

@@ -1,7 +1,8 @@
 /**
  * The SQLite side's hot loop: read rows with iterate(), canonicalise each value as the copy would have written
  * it, hash the row, add it to its bucket. Runs in the calling thread for small tables, and in worker threads,
- * one rowid range each with its own read-only handle, for large ones (the per-row work is CPU-bound).
+ * each with its own read-only handle taking rowid ranges from a queue, for large ones (the per-row work is
+ * CPU-bound).
  */
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
@@ -386,52 +387,6 @@ export class SqliteRows {
 
 type Sums = [number, number, string][];
 
-/** Workers started ahead of a scan (warmScanWorkers), loaded and waiting for their job. */
-const spares: { worker: Worker; broken: boolean; release: () => void }[] = [];
-
-/**
- * Starts `count` scan workers now, so that their start (a thread, this module and better-sqlite3 loaded) is
- * done while the caller still reads catalogs; the next scans take them. releaseScanWorkers ends those left.
- */
-export function warmScanWorkers(count: number): void {
-  if (!scanWorkersCanLoad()) return;
-  for (let i = 0; i < count; i++) {
-    const worker = startWorker(new URL(import.meta.url).href, { scan: true });
-    const spare = { worker, broken: false, release: () => {} };
-    const broken = () => {
-      spare.broken = true;
-    };
-    const message = (m: { error?: string }) => {
-      if (m.error !== undefined) broken();
-    };
-    worker.on('error', broken).on('exit', broken).on('message', message);
-    // Only these listeners go: removeAllListeners would also take the worker's own, which deliver messages.
-    spare.release = () => {
-      worker.off('error', broken).off('exit', broken).off('message', message);
-    };
-    // A spare does not keep the process alive.
-    worker.unref();
-    spares.push(spare);
-  }
-}
-
-/** Ends the spare scan workers no scan took. */
-export async function releaseScanWorkers(): Promise<void> {
-  await Promise.all(spares.splice(0).map((s) => s.worker.terminate()));
-}
-
-function scanWorker(): Worker {
-  for (let spare = spares.pop(); spare; spare = spares.pop()) {
-    spare.release();
-    if (!spare.broken) {
-      spare.worker.ref();
-      return spare.worker;
-    }
-    void spare.worker.terminate();
-  }
-  return startWorker(new URL(import.meta.url).href, { scan: true });
-}
-
 /**
  * Scans rowid ranges in `threads` worker threads; resolves with the merged per-bucket (count, sum). The ranges
  * are a queue: a worker that finishes one takes the next, so a thread on a busier core (the server's query runs
@@ -462,7 +417,7 @@ export async function scanInWorkers(
         () =>
           new Promise<void>((resolve, reject) => {
             // The module runs itself in the worker, which takes the job, then one range after another.
-            const worker = scanWorker();
+            const worker = startWorker(new URL(import.meta.url).href, { scan: true });
             workers.push(worker);
             const next = () => {
               const range = queue.shift();
@@ -500,7 +455,7 @@ export function scanWorkersCanLoad(): boolean {
   return workersCanLoad(import.meta.url);
 }
 
-// In a worker started by scanWorker: take the job, then scan one range after another and send back the sums of
+// In a worker started by scanInWorkers: take the job, then scan one range after another and send back the sums of
 // each, until told to end.
 if (!isMainThread && workerData?.data?.scan === true && parentPort) {
   const port = parentPort;

@@ -17,6 +17,33 @@ const contentOf = async (t: TestDatabase) =>
     )
   )[0]!;
 
+/** Rows the target's copy checkpoints say were written. */
+const writtenTo = async (t: TestDatabase) =>
+  Number(
+    (
+      await t.db
+        .query<{ n: string }>(`select coalesce(sum(rows_written), 0) as n from cleave.copy_progress`)
+        .catch(() => [{ n: '0' }])
+    )[0]!.n,
+  );
+
+/**
+ * `cleave copy --create` in a child process, killed with SIGKILL once its checkpoints say `after` rows were
+ * written (or after 30 s); returns the rows written when it died.
+ */
+async function copyKilledMidway(plan: string, target: TestDatabase, chunkRows: string, after: number) {
+  const child = spawn(
+    process.execPath,
+    [join(REPO, 'bin', 'cleave.js'), 'copy', '--create', '--chunk-rows', chunkRows, '--plan', plan],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 600 && (await writtenTo(target)) < after; i++)
+    await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  return writtenTo(target);
+}
+
 describe('copy --resume after SIGKILL', () => {
   it.each([
     { key: 'an INTEGER PRIMARY KEY (key ranges)', rows: ROWS, id: 'i', type: 'integer' },
@@ -42,25 +69,7 @@ describe('copy --resume after SIGKILL', () => {
       const interrupted = await createTestDatabase('resume_a');
       const a = await projectWithPlan(`sqlite:${source}`, { plan: planText, targetUrl: interrupted.url });
       await runGenerate({ planPath: a.plan });
-      const child = spawn(
-        process.execPath,
-        [join(REPO, 'bin', 'cleave.js'), 'copy', '--create', '--chunk-rows', '25000', '--plan', a.plan],
-        { stdio: 'ignore' },
-      );
-      const written = async () => {
-        const rows = await interrupted.db
-          .query<{ n: string }>(`select coalesce(sum(rows_written), 0) as n from cleave.copy_progress`)
-          .catch(() => [{ n: '0' }]);
-        return Number(rows[0]!.n);
-      };
-      let seen = 0;
-      for (let i = 0; i < 600 && seen < ROWS / 4; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        seen = await written();
-      }
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-      const atKill = await written();
+      const atKill = await copyKilledMidway(a.plan, interrupted, '25000', ROWS / 4);
       expect(atKill).toBeGreaterThan(0);
       expect(atKill).toBeLessThan(ROWS);
 
@@ -123,25 +132,7 @@ describe('copy --resume after SIGKILL', () => {
       targetUrl: target.url,
     });
     await runGenerate({ planPath: plan });
-    const child = spawn(
-      process.execPath,
-      [join(REPO, 'bin', 'cleave.js'), 'copy', '--create', '--chunk-rows', '10000', '--plan', plan],
-      { stdio: 'ignore' },
-    );
-    const written = async () => {
-      const rows = await target.db
-        .query<{ n: string }>(`select coalesce(sum(rows_written), 0) as n from cleave.copy_progress`)
-        .catch(() => [{ n: '0' }]);
-      return Number(rows[0]!.n);
-    };
-    let seen = 0;
-    for (let i = 0; i < 600 && seen < 40000; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = await written();
-    }
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    const atKill = await written();
+    const atKill = await copyKilledMidway(plan, target, '10000', 40000);
     expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(200000);
 
