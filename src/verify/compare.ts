@@ -1,5 +1,5 @@
 import { parseRowText } from './canonical.js';
-import type { Aggregate, Bucketing, BucketRow, Side } from './sides.js';
+import type { Aggregate, Bucketing, BucketRow, HashedBy, Side } from './sides.js';
 import { integerKey, type NotCompared, type TableSpec } from './spec.js';
 
 export interface ColumnDiff {
@@ -39,6 +39,11 @@ export interface TableResult {
   missingColumns: string[];
   /** Worker threads that read a SQLite source (0: the main thread). */
   sourceWorkers: number;
+  /**
+   * What hashed the source rows: PostgreSQL itself, Cleave's SQLite extension (rows outside its fast paths, if
+   * any, in JavaScript), or JavaScript alone.
+   */
+  sourceHashedBy: HashedBy;
   durationMs: number;
 }
 
@@ -111,6 +116,7 @@ export async function compareTable(
     notCompared: spec.notCompared,
     missingColumns: spec.missingColumns,
     sourceWorkers: source.workers ?? 0,
+    sourceHashedBy: source.hashedBy,
     durationMs: 0,
   };
   // Drill down, a few buckets at a time, until every differing bucket is explained or enough rows are listed.

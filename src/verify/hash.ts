@@ -346,6 +346,12 @@ export class HashSum {
     if (++this.count % 1_000_000 === 0) this.fold();
   }
 
+  /** Adds rows summed elsewhere (the native hash): their number and the exact sum of their hashes. */
+  addSum(count: number, sum: bigint): void {
+    this.count += count;
+    this.folded += sum;
+  }
+
   private fold(): void {
     this.folded += (BigInt(this.hi) << 32n) + BigInt(this.lo);
     this.hi = 0;

@@ -34,6 +34,8 @@ export interface BucketRow {
   rejected?: string;
 }
 
+export type HashedBy = 'postgresql' | 'sqlite-extension' | 'javascript';
+
 export interface Side {
   /** Smallest and greatest integer key, and the row count, for choosing buckets. */
   bounds(): Promise<{ min: bigint | null; max: bigint | null; rows: number }>;
@@ -42,6 +44,8 @@ export interface Side {
   offThread(b: Bucketing): boolean;
   /** Worker threads the last summary ran in (0: the calling thread). */
   workers?: number;
+  /** What hashed the rows of the last summary. */
+  hashedBy: HashedBy;
   /** Rows of the given buckets, by key text (rows compared by content: by row text, several per text). */
   rows(b: Bucketing, buckets: number[]): Promise<Map<string, BucketRow[]>>;
 }
@@ -51,6 +55,7 @@ const bucketRange = (b: Extract<Bucketing, { kind: 'range' }>, bucket: number): 
 
 /** PostgreSQL, source or target: everything is computed by the server; only aggregates and differing rows move. */
 export class PostgresSide implements Side {
+  readonly hashedBy = 'postgresql';
   private readonly from: string;
   private readonly values: string[];
   private readonly keyValues: string[];
@@ -134,7 +139,9 @@ export class PostgresSide implements Side {
     await this.client.query('BEGIN READ ONLY');
     let rows: { b: number; n: string; s: string }[];
     try {
-      await this.client.query('SET LOCAL enable_sort = off; SET LOCAL jit = off');
+      await this.client.query(
+        'SET LOCAL enable_sort = off; SET LOCAL jit = off; SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0',
+      );
       ({ rows } = await this.client.query<{ b: number; n: string; s: string }>({
         text: `SELECT b, count(*) AS n, sum(h)::text AS s FROM (SELECT ${this.bucketSql(b)} AS b, ${this.rowHashSql()} AS h FROM ${this.from}${this.where()}) r GROUP BY b`,
         values: this.params,
@@ -189,6 +196,13 @@ function push(map: Map<string, BucketRow[]>, key: string, row: BucketRow): void 
 
 /** SQLite tables from this many rows are scanned in worker threads. */
 const SQLITE_WORKER_ROWS = 200_000;
+/**
+ * The same when the extension hashes the rows: it does so at millions of rows a second, so a thread's start
+ * (about a quarter of a second of CPU, its modules loaded again) pays only for large tables.
+ */
+const SQLITE_NATIVE_WORKER_ROWS = 5_000_000;
+/** Rows of one range the calling thread hashes through the extension before it yields (progress, replies). */
+const NATIVE_RANGE_ROWS = 250_000;
 
 /** Worker threads one SQLite table is scanned in: one per core, at most 4 (none on one core). */
 function scanThreads(): number {
@@ -219,12 +233,13 @@ export class SqliteSide implements Side {
   /** Smallest and greatest rowid, read by bounds(). */
   private rowids: [bigint, bigint] | null = null;
   workers = 0;
+  hashedBy: HashedBy = 'javascript';
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly spec: TableSpec,
-    /** Tables from this many rows are scanned in worker threads. */
-    private readonly workerRows = SQLITE_WORKER_ROWS,
+    /** Tables from this many rows are scanned in worker threads (default: by how rows are hashed). */
+    private readonly workerRows?: number,
   ) {
     this.rowidColumn = rowidAlias(db, spec);
   }
@@ -279,36 +294,71 @@ export class SqliteSide implements Side {
     return { min: int(row[0]), max: int(row[1]), rows: this.rowCount };
   }
 
+  /** Whether the extension hashes this table's rows with these buckets (the worker threads decide alike). */
+  private native(b: Bucketing): boolean {
+    const key = b.kind;
+    let known = this.nativeBy.get(key);
+    if (known === undefined) {
+      known = new SqliteRows(this.db.handle, this.job(b)).nativeHash;
+      this.nativeBy.set(key, known);
+    }
+    return known;
+  }
+
+  private readonly nativeBy = new Map<Bucketing['kind'], boolean>();
+
   /** Large tables with rowids are scanned in worker threads. */
-  offThread(): boolean {
+  offThread(b: Bucketing): boolean {
+    const threshold = this.workerRows ?? (this.native(b) ? SQLITE_NATIVE_WORKER_ROWS : SQLITE_WORKER_ROWS);
     return (
-      this.rowCount >= this.workerRows &&
-      this.spec.source.hasRowid &&
-      scanThreads() > 1 &&
-      scanWorkersCanLoad()
+      this.rowCount >= threshold && this.spec.source.hasRowid && scanThreads() > 1 && scanWorkersCanLoad()
     );
+  }
+
+  /** About `slices` rowid ranges, lo inclusive, hi exclusive, over the whole table. */
+  private rowidRanges(slices: number): [string, string][] {
+    const [min, max] =
+      this.rowids ??
+      (sqliteBounds(this.db.handle, quoteIdent(this.spec.source.name), '_rowid_') as [bigint, bigint]);
+    const [lo, hi] = [min, max + 1n];
+    const step = (hi - lo) / BigInt(Math.max(1, slices)) + 1n;
+    const ranges: [string, string][] = [];
+    for (let start = lo; start < hi; start += step)
+      ranges.push([start.toString(), (start + step).toString()]);
+    return ranges;
   }
 
   async summary(b: Bucketing, onRows?: (n: number) => void) {
     const job = this.job(b);
     const workers = scanThreads();
-    if (this.offThread()) {
+    this.hashedBy = this.native(b) ? 'sqlite-extension' : 'javascript';
+    if (this.offThread(b)) {
       this.workers = workers;
-      const [min, max] =
-        this.rowids ?? (sqliteBounds(this.db.handle, quoteIdent(job.table), '_rowid_') as [bigint, bigint]);
       // Eight rowid ranges per thread, taken from a queue (see scanInWorkers).
-      const [lo, hi] = [min, max + 1n];
-      const slices = workers * 8;
-      const step = (hi - lo) / BigInt(slices) + 1n;
-      const ranges: [string, string][] = [];
-      for (let start = lo; start < hi; start += step)
-        ranges.push([start.toString(), (start + step).toString()]);
-      return scanInWorkers(job, ranges, workers, onRows);
+      return scanInWorkers(job, this.rowidRanges(workers * 8), workers, onRows);
     }
+    this.workers = 0;
     // Let the other side's query go out before this thread is busy.
     await new Promise((r) => setImmediate(r));
-    const sums = new SqliteRows(this.db.handle, job).sums(null, onRows);
-    return new Map([...sums].map(([id, s]) => [id, { count: s.count, sum: s.sum }]));
+    const reader = new SqliteRows(this.db.handle, job);
+    if (!reader.nativeHash || this.rowids === null) {
+      const sums = reader.sums(null, onRows);
+      return new Map([...sums].map(([id, s]) => [id, { count: s.count, sum: s.sum }]));
+    }
+    // Through the extension, range after range, yielding between them (progress, the other side's replies).
+    const out = new Map<number, Aggregate>();
+    // rowCount is the rowid span (gaps included: a range without rows costs one index seek), hence the cap.
+    for (const range of this.rowidRanges(Math.min(1024, Math.ceil(this.rowCount / NATIVE_RANGE_ROWS)))) {
+      for (const [id, s] of reader.sums(range, onRows)) {
+        const a = out.get(id);
+        if (a) {
+          a.count += s.count;
+          a.sum += s.sum;
+        } else out.set(id, { count: s.count, sum: s.sum });
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    return out;
   }
 
   async rows(b: Bucketing, buckets: number[]) {

@@ -11,6 +11,7 @@ import { quoteIdent } from '../core/ident.js';
 import { startWorker, workersCanLoad } from '../core/threads.js';
 import { type Canonical, type Canonicalizer, canonicalizerFor, rowText } from './canonical.js';
 import { HashSum, keyHash32 } from './hash.js';
+import { loadNativeHash, nativeSpec, parseNativeSums } from './native-hash.js';
 import {
   beginRow,
   type ElementHasher,
@@ -75,6 +76,8 @@ export function mapPages(db: BetterSqlite3.Database): void {
   db.pragma('mmap_size = 2147483648');
 }
 
+const INTEGER_KEY = /^(smallint|integer|bigint)$/i;
+
 /** Reads and canonicalises rows of one table. */
 export class SqliteRows {
   readonly select: string;
@@ -116,7 +119,49 @@ export class SqliteRows {
     const first = job.key[0]!;
     this.bucketByValue =
       this.range !== null && this.prepare[first] === undefined && job.columns[first]!.type === 'bigint';
+    this.native = this.nativeArgs();
   }
+
+  /**
+   * The arguments of the extension's functions (native-hash.ts) for this table, when it can hash its rows:
+   * typed format, rowids, every column with a native token, and one bucket or range buckets of a bigint key.
+   */
+  private nativeArgs(): string | null {
+    const job = this.job;
+    if (job.format !== 'typed' || !job.hasRowid) return null;
+    const spec = nativeSpec(
+      job.columns.map((c, i) => ({ type: c.type, kind: c.kind, hasRules: this.prepare[i] !== undefined })),
+    );
+    if (spec === null) return null;
+    // Range buckets of an integer key without value rules: the extension takes the rows whose key is an
+    // integer of the column's type (its canonical text is then its digits, which bucket() reads the same way).
+    const first = job.key[0]!;
+    let bucket: string;
+    if (job.bucketing.kind === 'one') bucket = '-1, 0, 1';
+    else if (
+      job.bucketing.kind === 'range' &&
+      this.range !== null &&
+      this.prepare[first] === undefined &&
+      INTEGER_KEY.test(job.columns[first]!.type)
+    )
+      bucket = `${first}, ${this.range.min}, ${this.range.width}`;
+    else return null;
+    if (!loadNativeHash(this.db)) return null;
+    // The spec is letters, digits and spaces only (nativeSpec's tokens): safe as a literal.
+    const values = job.columns.map((c) => quoteIdent(c.source)).join(', ');
+    return `'${spec}', ${bucket}, ${values}`;
+  }
+
+  /** The extension's arguments (null: every row is hashed in JavaScript). */
+  private readonly native: string | null;
+
+  /** Whether the extension hashes this table's rows (the rest in JavaScript). */
+  get nativeHash(): boolean {
+    return this.native !== null;
+  }
+
+  /** Rows hashed so far by the extension, and by JavaScript after the extension left them. */
+  readonly hashed = { native: 0, fallback: 0 };
 
   where(...extra: (string | undefined)[]): string {
     const parts = [this.job.filter, ...extra].filter((p): p is string => p !== undefined);
@@ -318,6 +363,7 @@ export class SqliteRows {
   /** Per-bucket sums over the rows with lo <= rowid < hi (or all rows). */
   sums(range: [string, string] | null, onRows?: (n: number) => void): Map<number, HashSum> {
     const progress = { reported: 0, onRows };
+    if (this.native !== null) return this.nativeSums(range, progress);
     // Typed rows of a rowid table are read with integers as numbers (no BigInt per value); at the first value
     // beyond 2^53, which a number may not hold exactly, the range is read again with BigInts.
     if (this.job.format === 'typed' && this.job.hasRowid) {
@@ -327,14 +373,55 @@ export class SqliteRows {
     return this.scan(range, false, progress)!;
   }
 
+  /**
+   * sums() through the extension: one aggregate query over the range; the rows it did not hash (if any) are
+   * then read again, those alone, and hashed in JavaScript into the same buckets.
+   */
+  private nativeSums(
+    range: [string, string] | null,
+    progress: { reported: number; onRows: ((n: number) => void) | undefined },
+  ): Map<number, HashSum> {
+    const bounds = range ? '_rowid_ >= ? AND _rowid_ < ?' : undefined;
+    const params = range ? [BigInt(range[0]), BigInt(range[1])] : [];
+    const text = this.db
+      .prepare(
+        `SELECT cleave_typed_sum(${this.native}) FROM ${quoteIdent(this.job.table)}${this.where(bounds)}`,
+      )
+      .pluck()
+      .get(...params) as string;
+    const native = parseNativeSums(text);
+    const sums = new Map<number, HashSum>();
+    let rows = 0;
+    for (const b of native.buckets) {
+      const sum = new HashSum();
+      sum.addSum(b.count, b.sum);
+      sums.set(b.bucket, sum);
+      rows += b.count;
+    }
+    progress.onRows?.(rows);
+    this.hashed.native += rows;
+    this.hashed.fallback += native.fallback;
+    if (native.fallback === 0) return sums;
+    const rest = `cleave_typed_hash(${this.native}) IS NULL`;
+    const progressRest = { reported: 0, onRows: progress.onRows };
+    const more = this.scan(range, true, progressRest, rest) ?? this.scan(range, false, progressRest, rest)!;
+    for (const [bucket, s] of more) {
+      const sum = sums.get(bucket);
+      if (sum) sum.addSum(s.count, s.sum);
+      else sums.set(bucket, s);
+    }
+    return sums;
+  }
+
   /** sums() with or without numbers for integers: null when a number may be inexact. */
   private scan(
     range: [string, string] | null,
     numbers: boolean,
     progress: { reported: number; onRows: ((n: number) => void) | undefined },
+    extra?: string,
   ): Map<number, HashSum> | null {
     const sums = new Map<number, HashSum>();
-    const where = range ? this.where('_rowid_ >= ? AND _rowid_ < ?') : this.where();
+    const where = range ? this.where('_rowid_ >= ? AND _rowid_ < ?', extra) : this.where(extra);
     let n = 0;
     const report = () => {
       // A range read again reports only the rows beyond those already reported.

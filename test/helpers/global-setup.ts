@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,8 +43,18 @@ async function dropLeftovers(adminUrl: string | undefined): Promise<void> {
 }
 let home: string | undefined;
 
+/** The SQLite extension rebuilt when its source is newer than the build (the tests use what the source says). */
+function buildNative(): void {
+  const root = join(import.meta.dirname, '..', '..');
+  const source = join(root, 'native', 'cleave_hash.c');
+  const built = join(root, 'native', 'build', 'cleave_hash.so');
+  if (existsSync(built) && statSync(built).mtimeMs >= statSync(source).mtimeMs) return;
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { stdio: 'inherit' });
+}
+
 /** One PostgreSQL for the whole run; each test file then makes its own database on it. */
 export async function setup(project: TestProject): Promise<void> {
+  if (process.platform === 'linux') buildNative();
   if (!existsSync(FIXTURES)) {
     throw new Error(
       `the shared fixtures are not at ${FIXTURES}: clone the repository beside shared/, or set CLEAVE_FIXTURES`,

@@ -36,6 +36,18 @@ describe('cleave verify', () => {
     ).toEqual([]);
     expect(clean.ok).toBe(true);
     expect(clean.tables.map((t) => t.table)).toHaveLength(11);
+    // Every Chinook column has a native path: the extension hashed each table (its rows with text outside ASCII
+    // in JavaScript). Without the extension, the same verdict from JavaScript alone.
+    expect(new Set(clean.tables.map((t) => t.sourceHashedBy))).toEqual(new Set(['sqlite-extension']));
+    process.env.CLEAVE_NATIVE_HASH = '0';
+    try {
+      const js = await runVerify({ planPath: plan });
+      expect(js.tables.map((t) => [t.table, t.status, t.sourceHashedBy])).toEqual(
+        clean.tables.map((t) => [t.table, 'match', 'javascript']),
+      );
+    } finally {
+      delete process.env.CLEAVE_NATIVE_HASH;
+    }
 
     // connection_limit in the target URL bounds the sessions verify holds there.
     const limited = plan.replace(/cleave\.yaml$/, 'limited.yaml');
