@@ -18,7 +18,8 @@
  *   d       date (YYYY-MM-DD)
  *   o       boolean (the integers 0 and 1)
  *   u       uuid (36 characters, lower-case hex with dashes)
- *   x xN    text, character varying(N)
+ *   x       text (any valid UTF-8 without NUL: its bytes are what JavaScript hashes)
+ *   a aN    character varying, character varying(N) (ASCII only, as the JavaScript fast path)
  *   j       json / jsonb (a flat object of plain values)
  *   nS      numeric(p, S), S up to 15
  * key: the column (0-based) whose integer value places the row in a range bucket, or -1 (one bucket, 0).
@@ -114,7 +115,7 @@ static uint64_t int_hash(int64_t v) {
 
 /* ---- the columns ---------------------------------------------------------------------------------------- */
 
-enum kind { K_INT, K_FLOAT, K_REAL, K_TIMESTAMP, K_DATE, K_BOOL, K_UUID, K_TEXT, K_JSON, K_NUMERIC };
+enum kind { K_INT, K_FLOAT, K_REAL, K_TIMESTAMP, K_DATE, K_BOOL, K_UUID, K_TEXT, K_UTF8, K_JSON, K_NUMERIC };
 
 typedef struct {
   enum kind kind;
@@ -165,7 +166,8 @@ static spec *parse_spec(const char *s) {
       case 'd': c->kind = K_DATE; break;
       case 'o': c->kind = K_BOOL; break;
       case 'u': c->kind = K_UUID; break;
-      case 'x': c->kind = K_TEXT; c->max = arg; break;
+      case 'x': c->kind = K_UTF8; if (arg >= 0) goto bad; break;
+      case 'a': c->kind = K_TEXT; c->max = arg; break;
       case 'j': c->kind = K_JSON; break;
       case 'n':
         if (arg < 0 || arg > 15) goto bad;
@@ -197,6 +199,42 @@ static void free_spec(void *p) {
 static int ascii(const unsigned char *s, int n) {
   for (int i = 0; i < n; i++)
     if (s[i] == 0 || s[i] > 127) return 0;
+  return 1;
+}
+
+/*
+ * Well-formed UTF-8 without NUL (no overlong forms, no surrogates, nothing past U+10FFFF): exactly the bytes that
+ * JavaScript decodes without a U+FFFD of its own and encodes back unchanged. Anything else (which JavaScript
+ * reads again as bytes and judges by the copy's rules) is left to it.
+ */
+static int utf8(const unsigned char *s, int n) {
+  int i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c >= 1 && c <= 127) {
+      i++;
+      continue;
+    }
+    int more;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf)
+      more = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      more = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else
+      return 0;
+    if (i + more >= n) return 0;
+    if (s[i + 1] < lo || s[i + 1] > hi) return 0;
+    for (int k = 2; k <= more; k++)
+      if (s[i + k] < 0x80 || s[i + k] > 0xbf) return 0;
+    i += more + 1;
+  }
   return 1;
 }
 
@@ -529,6 +567,13 @@ static uint64_t field_hash(const column *c, sqlite3_value *v, json_state *j, int
         const unsigned char *s = sqlite3_value_text(v);
         int n = sqlite3_value_bytes(v);
         if (s && (c->max < 0 || n <= c->max) && ascii(s, n)) return hash_bytes(s, (uint32_t)n, SEED);
+      }
+      break;
+    case K_UTF8:
+      if (type == SQLITE_TEXT) {
+        const unsigned char *s = sqlite3_value_text(v);
+        int n = sqlite3_value_bytes(v);
+        if (s && utf8(s, n)) return hash_bytes(s, (uint32_t)n, SEED);
       }
       break;
     case K_JSON:

@@ -82,9 +82,11 @@ function tokenOf(kind: string, type: string): string | null {
     case 'uuid':
       return 'u';
     case 'text': {
+      // text: any well-formed UTF-8 (the JavaScript text rule keeps it as it is); varchar: ASCII, as the fast
+      // path (the copy's length check counts characters).
       if (type === 'text') return 'x';
       const n = /^character varying\((\d+)\)$/.exec(type);
-      return n ? `x${n[1]}` : type === 'character varying' ? 'x' : null;
+      return n ? `a${n[1]}` : type === 'character varying' ? 'a' : null;
     }
     case 'output': {
       if (type === 'json' || type === 'jsonb') return 'j';
