@@ -90,12 +90,13 @@ async function hashScan(url: string, table: string): Promise<number> {
 }
 
 /** `cleave verify --json` from the build, timed as a user runs it; exit 1 (differences) is a result too. */
-function verifyCli(plan: string): [number, { tables: TableResult[] }] {
+function verifyCli(plan: string, env: Record<string, string> = {}): [number, { tables: TableResult[] }] {
   const cli = builtCli();
   const started = performance.now();
   const run = spawnSync(process.execPath, [cli, 'verify', '--plan', plan, '--json'], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
+    env: { ...process.env, ...env },
   });
   const seconds = (performance.now() - started) / 1000;
   if (run.status !== 0 && run.status !== 1)
@@ -130,7 +131,8 @@ async function compared(
 
 function outcome(result: { tables: TableResult[] }): string {
   const t = result.tables[0]!;
-  if (t.status === 'match') return `clean (${t.sourceRows.toLocaleString('en-US')} rows match)`;
+  if (t.status === 'match')
+    return `clean (${t.sourceRows.toLocaleString('en-US')} rows match; source hashed by ${t.sourceHashedBy})`;
   const d = t.diffs[0];
   return `${t.missing} missing, ${t.extra} extra, ${t.changed} changed; first: ${d?.kind} ${JSON.stringify(d?.key)} ${d?.columns?.map((c) => c.column).join(',') ?? ''}`;
 }
@@ -183,6 +185,13 @@ export async function benchVerify(adminUrl: string, rows: number, bigRows: numbe
       rows,
       peer: 'reading the SQLite table once (better-sqlite3 iterate)',
       ...(await compared(() => verifyCli(sqlitePlan), readOnce)),
+    });
+    // What a machine without a C compiler at install time gets: every row hashed in JavaScript.
+    out.push({
+      label: 'verify SQLite <-> PostgreSQL, clean, without the extension (CLEAVE_NATIVE_HASH=0)',
+      rows,
+      peer: 'reading the SQLite table once (better-sqlite3 iterate)',
+      ...(await compared(() => verifyCli(sqlitePlan, { CLEAVE_NATIVE_HASH: '0' }), readOnce)),
     });
 
     // One changed row among bigRows (PostgreSQL <-> PostgreSQL).

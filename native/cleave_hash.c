@@ -621,6 +621,13 @@ static uint64_t row_hash(const spec *s, sqlite3_value **values, json_state *j, i
   return hash_uint32(0, h);
 }
 
+/*
+ * The buckets the aggregate holds: -1 .. MAX_SPAN - 2. Verify makes at most 65,536 buckets, so only a key far
+ * outside the bounds it read goes past them (4 MB of sums at most); such a row is left to the caller, by the
+ * scalar as by the aggregate.
+ */
+#define MAX_SPAN (1 << 17)
+
 /* The row's bucket, or 0 with *ok = 0 when the key is not an integer the key column's fast path takes. */
 static int64_t bucket_of(const spec *s, int key, int64_t min, int64_t width, sqlite3_value **values, int *ok) {
   *ok = 1;
@@ -631,7 +638,9 @@ static int64_t bucket_of(const spec *s, int key, int64_t min, int64_t width, sql
   if (c->kind != K_INT || k < c->min || k > c->max || width <= 0) return *ok = 0, 0;
   /* Where k - min is exact in a double, as in the JavaScript bucketing. */
   if (k - min >= SAFE || k - min <= -SAFE) return *ok = 0, 0;
-  return k < min ? -1 : (k - min) / width;
+  int64_t b = k < min ? -1 : (k - min) / width;
+  if (b > MAX_SPAN - 2) return *ok = 0, 0;
+  return b;
 }
 
 static int check_args(sqlite3_context *ctx, int argc, sqlite3_value **argv, const spec *s) {
@@ -683,42 +692,25 @@ typedef struct {
   spec *spec;
   json_state json;
   int64_t fallback;
-  /* Buckets first..first+size-1 (first is the smallest seen, -1 at least). */
-  int64_t first;
+  /* The sums of buckets -1 .. size - 2, at index bucket + 1. */
   int64_t size;
   bucket_sum *buckets;
   int failed;
 } sum_state;
 
-/* Buckets a range of rows may span before the aggregate gives the rows back to the caller (2^24). */
-#define MAX_SPAN (1 << 24)
-
 static bucket_sum *slot(sum_state *st, int64_t b) {
-  if (st->buckets == NULL) {
-    st->first = b;
-    st->size = 16;
-    st->buckets = sqlite3_malloc64(sizeof(bucket_sum) * 16);
-    if (st->buckets == NULL) return NULL;
-    memset(st->buckets, 0, sizeof(bucket_sum) * 16);
-  }
-  if (b < st->first || b >= st->first + st->size) {
-    int64_t lo = b < st->first ? b : st->first;
-    int64_t hi = b >= st->first + st->size ? b + 1 : st->first + st->size;
-    if (hi - lo > MAX_SPAN) return NULL;
-    int64_t size = st->size;
-    while (size < hi - lo) size *= 2;
-    if (size > MAX_SPAN) size = hi - lo;
-    int64_t first = b < st->first ? hi - size : st->first;
-    bucket_sum *grown = sqlite3_malloc64(sizeof(bucket_sum) * size);
+  int64_t i = b + 1;
+  if (i >= st->size) {
+    int64_t size = st->size > 0 ? st->size : 16;
+    while (size <= i) size *= 2;
+    if (size > MAX_SPAN) size = MAX_SPAN;
+    bucket_sum *grown = sqlite3_realloc64(st->buckets, sizeof(bucket_sum) * size);
     if (grown == NULL) return NULL;
-    memset(grown, 0, sizeof(bucket_sum) * size);
-    memcpy(grown + (st->first - first), st->buckets, sizeof(bucket_sum) * st->size);
-    sqlite3_free(st->buckets);
+    memset(grown + st->size, 0, sizeof(bucket_sum) * (size - st->size));
     st->buckets = grown;
-    st->first = first;
     st->size = size;
   }
-  return &st->buckets[b - st->first];
+  return &st->buckets[i];
 }
 
 static void sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -739,9 +731,14 @@ static void sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int64_t b = bucket_of(st->spec, sqlite3_value_int(argv[1]), sqlite3_value_int64(argv[2]),
                         sqlite3_value_int64(argv[3]), argv + 4, &ok);
   uint64_t h = ok ? row_hash(st->spec, argv + 4, &st->json, &ok) : 0;
-  bucket_sum *bs = ok ? slot(st, b) : NULL;
-  if (!ok || bs == NULL) {
+  if (!ok) {
     st->fallback++;
+    return;
+  }
+  bucket_sum *bs = slot(st, b);
+  if (bs == NULL) {
+    st->failed = 1;
+    sqlite3_result_error_nomem(ctx);
     return;
   }
   bs->count++;
@@ -768,6 +765,8 @@ static void sum_final(sqlite3_context *ctx) {
     return;
   }
   if (st->failed) {
+    sqlite3_free(st->buckets);
+    sqlite3_free(st->json.out);
     free_spec(st->spec);
     return;
   }
@@ -786,7 +785,7 @@ static void sum_final(sqlite3_context *ctx) {
       bucket_sum *b = &st->buckets[i];
       if (b->count == 0) continue;
       *p++ = '\n';
-      p += write_int128(p, st->first + i);
+      p += write_int128(p, i - 1);
       *p++ = ' ';
       p += write_int128(p, b->count);
       *p++ = ' ';

@@ -362,6 +362,23 @@ describe('the native row hash', () => {
     expect(scan(one, true).sums).toEqual(scan(one, false).sums);
   });
 
+  it('a key far past the buckets the aggregate holds (2^17 of them) leaves its row to JavaScript', () => {
+    const path = join(dir, `t${files++}.db`);
+    const db = new BetterSqlite3(path);
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v)');
+    for (const id of [1, 2, 131072, 131073, 5_000_000_000]) db.exec(`INSERT INTO t VALUES (${id}, 'row ${id}')`);
+    db.close();
+    const j = job(path, [
+      { name: 'id', type: 'bigint' },
+      { name: 'v', type: 'text' },
+    ]);
+    const c = scan(j, true);
+    expect(c.sums).toEqual(scan(j, false).sums);
+    expect(c.sums.size).toBe(5);
+    // Buckets -1 .. 131070 fit; 131071 (key 131072), 131072 (key 131073) and the far key do not.
+    expect(c.hashed).toEqual({ native: 2, fallback: 3 });
+  });
+
   it('takes only tables it can hash whole: no token for a column type, value rules, or hash buckets', () => {
     expect(nativeSpec([{ type: 'bigint', kind: 'int', hasRules: false }])).toBe('b');
     expect(
