@@ -683,10 +683,22 @@ static void typed_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* ---- the aggregate -------------------------------------------------------------------------------------- */
 
+/*
+ * A bucket's count and exact sum, the sum as two 64-bit halves (SQLite's allocator aligns to 8 bytes, less than
+ * a 128-bit integer needs).
+ */
 typedef struct {
   int64_t count;
-  __int128 sum;
+  uint64_t lo;
+  int64_t hi;
 } bucket_sum;
+
+static void add_hash(bucket_sum *b, int64_t h) {
+  uint64_t before = b->lo;
+  b->lo += (uint64_t)h;
+  b->hi += (b->lo < before ? 1 : 0) + (h < 0 ? -1 : 0);
+  b->count++;
+}
 
 typedef struct {
   spec *spec;
@@ -741,8 +753,7 @@ static void sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  bs->count++;
-  bs->sum += (int64_t)h;
+  add_hash(bs, (int64_t)h);
 }
 
 static int write_int128(char *out, __int128 v) {
@@ -789,7 +800,7 @@ static void sum_final(sqlite3_context *ctx) {
       *p++ = ' ';
       p += write_int128(p, b->count);
       *p++ = ' ';
-      p += write_int128(p, b->sum);
+      p += write_int128(p, (__int128)(((unsigned __int128)(uint64_t)b->hi << 64) | b->lo));
     }
     sqlite3_result_text(ctx, out, (int)(p - out), sqlite3_free);
   }
