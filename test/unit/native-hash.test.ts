@@ -21,7 +21,9 @@ function table(cases: readonly Case[]): string {
   const path = join(dir, `t${files++}.db`);
   const db = new BetterSqlite3(path);
   db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v)');
+  db.exec('BEGIN');
   for (const [i, [sql]] of cases.entries()) db.exec(`INSERT INTO t VALUES (${i + 1}, ${sql})`);
+  db.exec('COMMIT');
   db.close();
   return path;
 }
@@ -362,11 +364,75 @@ describe('the native row hash', () => {
     expect(scan(one, true).sums).toEqual(scan(one, false).sums);
   });
 
+  it('random values near the edges of every path: the same hash row by row', () => {
+    // A fixed-seed generator (mulberry32): the same values every run.
+    let seed = 0x5eed;
+    const rand = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const space = () => pick(['', '', ' ', '\t', '\n', ' \r\n ']);
+    const keys = ['a', 'b', 'aa', 'ab', 'ba', 'k', 'tag', 'A', 'Z', 'on', '', 'a b', 'é'];
+    const json = () => {
+      const n = Math.floor(rand() * 6);
+      const members = Array.from({ length: n }, () => {
+        const value = pick([
+          () => String(Math.floor((rand() - 0.5) * 10 ** Math.floor(rand() * 17))),
+          () => pick(['true', 'false', 'null', '-0', '0', '01', '1.5', '1e3', '[1]', '{}']),
+          () => JSON.stringify(pick(['x', '', 'a"b', 'tab\t', 'ü', 'plain text'])),
+        ])();
+        return `${space()}${JSON.stringify(pick(keys))}${space()}:${space()}${value}${space()}`;
+      });
+      return `${space()}{${members.join(',')}}${space()}`;
+    };
+    const two = () => String(Math.floor(rand() * 32)).padStart(2, '0');
+    const timestamp = () =>
+      `${pick(['2024', '1000', '0999', '9999', '1969'])}-${pick(['01', '02', '12', '13', '00'])}-${two()}${pick([' ', 'T', '_'])}${two()}:${pick(['00', '59', '60'])}:${pick(['00', '59', '60'])}${pick(['', '.', '.1', '.123456', '.1234567', '.000001'])}${pick(['', '', 'Z', '+00', '+0000', '+00:00', '+01', '-00', '+0'])}`;
+    const quote = (v: string) => `'${v.replaceAll("'", "''")}'`;
+    const rows = (make: () => string): Case[] => Array.from({ length: 1500 }, () => [quote(make()), true]);
+    for (const [type, make] of [
+      ['jsonb', json],
+      ['timestamp with time zone', timestamp],
+      ['date', () => timestamp().slice(0, pick([10, 10, 11, 19]))],
+    ] as const) {
+      const cases = rows(make);
+      const j = job(table(cases), [
+        { name: 'id', type: 'bigint' },
+        { name: 'v', type },
+      ]);
+      const js = scan(j, false);
+      const c = scan(j, true);
+      expect(c.sums, type).toEqual(js.sums);
+      // Both paths are exercised: many values are taken, many are not.
+      expect(c.hashed.native, type).toBeGreaterThan(30);
+      expect(c.hashed.fallback, type).toBeGreaterThan(30);
+    }
+    const numbers: Case[] = Array.from({ length: 3000 }, () => [
+      pick([
+        () => String(Math.round((rand() - 0.5) * 10 ** Math.floor(rand() * 16)) / 100),
+        () => String((rand() - 0.5) * 10 ** Math.floor(rand() * 20)),
+        () => String(Math.floor((rand() - 0.5) * 2 ** 55)),
+      ])(),
+      true,
+    ]);
+    for (const type of ['numeric(12,2)', 'numeric(18,4)', 'double precision', 'real', 'bigint', 'integer']) {
+      const j = job(table(numbers), [
+        { name: 'id', type: 'bigint' },
+        { name: 'v', type },
+      ]);
+      expect(scan(j, true).sums, type).toEqual(scan(j, false).sums);
+    }
+  });
+
   it('a key far past the buckets the aggregate holds (2^17 of them) leaves its row to JavaScript', () => {
     const path = join(dir, `t${files++}.db`);
     const db = new BetterSqlite3(path);
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v)');
-    for (const id of [1, 2, 131072, 131073, 5_000_000_000]) db.exec(`INSERT INTO t VALUES (${id}, 'row ${id}')`);
+    for (const id of [1, 2, 131072, 131073, 5_000_000_000])
+      db.exec(`INSERT INTO t VALUES (${id}, 'row ${id}')`);
     db.close();
     const j = job(path, [
       { name: 'id', type: 'bigint' },
