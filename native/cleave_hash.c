@@ -22,12 +22,15 @@
  *   a aN    character varying, character varying(N) (ASCII only, as the JavaScript fast path)
  *   j       json / jsonb (a flat object of plain values)
  *   nS      numeric(p, S), S up to 15
- * key: the column (0-based) whose integer value places the row in a range bucket, or -1 (one bucket, 0).
+ * key: the column (0-based) whose integer value places the row in a range bucket, -1 (one bucket, 0), or -2:
+ *   buckets by the hash of the key's record text, the key columns listed in the spec after `|` (integers,
+ *   text, varchar or uuid), the bucket the low 32 bits of hashtextextended(text, 0) & min (the mask).
  * min, width: the range buckets, floor((k - min) / width), -1 below min.
  *
  * The aggregate's text: `fallback <n>` then one line per bucket: `<bucket> <count> <sum>` (sum exact, decimal).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +128,9 @@ typedef struct {
 typedef struct {
   int n;
   column *columns;
+  /* The key columns of hash buckets (after `|` in the spec). */
+  int nkeys;
+  int keys[64];
 } spec;
 
 #define SAFE 9007199254740991LL
@@ -132,11 +138,12 @@ typedef struct {
 static spec *parse_spec(const char *s) {
   if (s == NULL) return NULL;
   int n = 0;
-  for (const char *p = s; *p; p++)
+  for (const char *p = s; *p && *p != '|'; p++)
     if (*p != ' ' && (p == s || p[-1] == ' ')) n++;
   spec *out = sqlite3_malloc(sizeof(spec));
   if (out == NULL) return NULL;
   out->n = n;
+  out->nkeys = 0;
   out->columns = sqlite3_malloc(sizeof(column) * (n > 0 ? n : 1));
   if (out->columns == NULL) {
     sqlite3_free(out);
@@ -147,6 +154,18 @@ static spec *parse_spec(const char *s) {
   while (*p) {
     while (*p == ' ') p++;
     if (!*p) break;
+    if (*p == '|') {
+      for (p++; *p;) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        if (*p < '0' || *p > '9' || out->nkeys == 64) goto bad;
+        int k = 0;
+        while (*p >= '0' && *p <= '9' && k < 100000) k = k * 10 + (*p++ - '0');
+        if (k >= n || (*p && *p != ' ')) goto bad;
+        out->keys[out->nkeys++] = k;
+      }
+      break;
+    }
     char t = *p++;
     long long arg = -1;
     if (*p >= '0' && *p <= '9') {
@@ -321,6 +340,9 @@ typedef struct {
   int order[MAX_MEMBERS];
   unsigned char *out;
   int out_size;
+  /* The key's record text, for hash buckets. */
+  unsigned char *rec;
+  int rec_size;
 } json_state;
 
 static int space_end(const unsigned char *t, int n, int i) {
@@ -629,8 +651,77 @@ static uint64_t row_hash(const spec *s, sqlite3_value **values, json_state *j, i
 #define MAX_SPAN (1 << 17)
 
 /* The row's bucket, or 0 with *ok = 0 when the key is not an integer the key column's fast path takes. */
-static int64_t bucket_of(const spec *s, int key, int64_t min, int64_t width, sqlite3_value **values, int *ok) {
+static uint64_t field_hash(const column *c, sqlite3_value *v, json_state *j, int *ok);
+
+/* Room for `need` more bytes of record text at p. */
+static int rec_room(json_state *j, int p, int need) {
+  if (p + need <= j->rec_size) return 1;
+  int size = (p + need) * 2 + 64;
+  unsigned char *grown = sqlite3_realloc(j->rec, size);
+  if (grown == NULL) return 0;
+  j->rec = grown;
+  j->rec_size = size;
+  return 1;
+}
+
+/*
+ * The bucket of hash buckets: the key's canonical values (an integer's digits, text as it is, a uuid in its
+ * form) as PostgreSQL's record text (rowText in canonical.ts: a field quoted when it is empty or holds a quote,
+ * backslash, comma, parenthesis or white space, with quotes and backslashes doubled), hashed as
+ * hashtextextended(text, 0); its low 32 bits & mask.
+ */
+static int64_t hash_bucket(const spec *s, int64_t mask, sqlite3_value **values, json_state *j, int *ok) {
+  int p = 0;
+  if (!rec_room(j, p, 2)) return *ok = 0, 0;
+  j->rec[p++] = '(';
+  for (int k = 0; k < s->nkeys; k++) {
+    const column *c = &s->columns[s->keys[k]];
+    sqlite3_value *v = values[s->keys[k]];
+    if (k > 0) {
+      if (!rec_room(j, p, 1)) return *ok = 0, 0;
+      j->rec[p++] = ',';
+    }
+    /* The value must be one the row hash takes (the same checks), then its text is known. */
+    field_hash(c, v, j, ok);
+    if (!*ok) return 0;
+    int type = sqlite3_value_type(v);
+    if (type == SQLITE_NULL) continue;
+    if (c->kind == K_INT) {
+      char digits[24];
+      int n = snprintf(digits, sizeof digits, "%lld", (long long)sqlite3_value_int64(v));
+      if (!rec_room(j, p, n)) return *ok = 0, 0;
+      memcpy(j->rec + p, digits, n);
+      p += n;
+    } else if (c->kind == K_UTF8 || c->kind == K_TEXT || c->kind == K_UUID) {
+      const unsigned char *t = sqlite3_value_text(v);
+      int n = sqlite3_value_bytes(v);
+      int quote = n == 0;
+      for (int i = 0; i < n && !quote; i++) {
+        unsigned char x = t[i];
+        quote = x == '"' || x == '\\' || x == ',' || x == '(' || x == ')' || x == ' ' || (x >= 9 && x <= 13);
+      }
+      if (!rec_room(j, p, n * 2 + 2)) return *ok = 0, 0;
+      if (quote) j->rec[p++] = '"';
+      for (int i = 0; i < n; i++) {
+        if (t[i] == '"' || t[i] == '\\') j->rec[p++] = t[i];
+        j->rec[p++] = t[i];
+      }
+      if (quote) j->rec[p++] = '"';
+    } else
+      return *ok = 0, 0;
+  }
+  if (!rec_room(j, p, 1)) return *ok = 0, 0;
+  j->rec[p++] = ')';
+  return (int64_t)((uint32_t)hash_bytes(j->rec, (uint32_t)p, 0) & (uint32_t)mask);
+}
+
+static int64_t bucket_of(const spec *s, int key, int64_t min, int64_t width, sqlite3_value **values,
+                         json_state *j, int *ok) {
   *ok = 1;
+  if (key == -2) {
+    if (s->nkeys == 0 || min < 0 || min > MAX_SPAN - 2) return *ok = 0, 0;
+    return hash_bucket(s, min, values, j, ok);
+  }
   if (key < 0) return 0;
   if (key >= s->n || sqlite3_value_type(values[key]) != SQLITE_INTEGER) return *ok = 0, 0;
   int64_t k = sqlite3_value_int64(values[key]);
@@ -673,10 +764,10 @@ static void typed_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   if (!check_args(ctx, argc, argv, s)) return;
   int ok;
-  bucket_of(s, sqlite3_value_int(argv[1]), sqlite3_value_int64(argv[2]), sqlite3_value_int64(argv[3]), argv + 4,
-            &ok);
-  if (!ok) return;
   json_state *j = sqlite3_user_data(ctx);
+  bucket_of(s, sqlite3_value_int(argv[1]), sqlite3_value_int64(argv[2]), sqlite3_value_int64(argv[3]), argv + 4,
+            j, &ok);
+  if (!ok) return;
   uint64_t h = row_hash(s, argv + 4, j, &ok);
   if (ok) sqlite3_result_int64(ctx, (int64_t)h);
 }
@@ -741,7 +832,7 @@ static void sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   int ok;
   int64_t b = bucket_of(st->spec, sqlite3_value_int(argv[1]), sqlite3_value_int64(argv[2]),
-                        sqlite3_value_int64(argv[3]), argv + 4, &ok);
+                        sqlite3_value_int64(argv[3]), argv + 4, &st->json, &ok);
   uint64_t h = ok ? row_hash(st->spec, argv + 4, &st->json, &ok) : 0;
   if (!ok) {
     st->fallback++;
@@ -778,6 +869,7 @@ static void sum_final(sqlite3_context *ctx) {
   if (st->failed) {
     sqlite3_free(st->buckets);
     sqlite3_free(st->json.out);
+    sqlite3_free(st->json.rec);
     free_spec(st->spec);
     return;
   }
@@ -806,12 +898,14 @@ static void sum_final(sqlite3_context *ctx) {
   }
   sqlite3_free(st->buckets);
   sqlite3_free(st->json.out);
+  sqlite3_free(st->json.rec);
   free_spec(st->spec);
 }
 
 static void free_json(void *p) {
   json_state *j = p;
   sqlite3_free(j->out);
+  sqlite3_free(j->rec);
   sqlite3_free(j);
 }
 

@@ -77,6 +77,8 @@ export function mapPages(db: BetterSqlite3.Database): void {
 }
 
 const INTEGER_KEY = /^(smallint|integer|bigint)$/i;
+/** The native tokens (native-hash.ts) of key columns the extension can bucket by hash. */
+const HASH_KEY_TOKEN = /^([sibxu]|a\d*)$/;
 
 /** Reads and canonicalises rows of one table. */
 export class SqliteRows {
@@ -129,10 +131,11 @@ export class SqliteRows {
   private nativeArgs(): string | null {
     const job = this.job;
     if (job.format !== 'typed' || !job.hasRowid) return null;
-    const spec = nativeSpec(
+    let spec = nativeSpec(
       job.columns.map((c, i) => ({ type: c.type, kind: c.kind, hasRules: this.prepare[i] !== undefined })),
     );
     if (spec === null) return null;
+    const tokens = spec.split(' ');
     // Range buckets of an integer key without value rules: the extension takes the rows whose key is an
     // integer of the column's type (its canonical text is then its digits, which bucket() reads the same way).
     const first = job.key[0]!;
@@ -145,7 +148,12 @@ export class SqliteRows {
       INTEGER_KEY.test(job.columns[first]!.type)
     )
       bucket = `${first}, ${this.range.min}, ${this.range.width}`;
-    else return null;
+    else if (job.bucketing.kind === 'hash' && job.key.every((k) => HASH_KEY_TOKEN.test(tokens[k]!))) {
+      // Buckets by the key's hash: keys of integers, text, varchar and uuids, whose canonical text the
+      // extension writes itself (their values are the ones it hashes).
+      spec = `${spec} | ${job.key.join(' ')}`;
+      bucket = `-2, ${job.bucketing.mask}, 0`;
+    } else return null;
     if (!loadNativeHash(this.db)) return null;
     // The spec is letters, digits and spaces only (nativeSpec's tokens): safe as a literal.
     const values = job.columns.map((c) => quoteIdent(c.source)).join(', ');

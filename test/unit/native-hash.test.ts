@@ -449,6 +449,69 @@ describe('the native row hash', () => {
     }
   });
 
+  it.runIf(built)('buckets by the hash of text, uuid, integer and composite keys, quoting included', () => {
+    const path = join(dir, `t${files++}.db`);
+    const db = new BetterSqlite3(path);
+    db.exec('CREATE TABLE t (slug TEXT, n INTEGER, u TEXT, v TEXT, PRIMARY KEY (slug, n))');
+    const insert = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?)');
+    const slugs = [
+      '',
+      'plain',
+      'with space',
+      'a,b',
+      '(x)',
+      'q"uote',
+      'back\\slash',
+      'tab\t',
+      'naïve',
+      '日本',
+      'x'.repeat(40),
+    ];
+    let i = 0;
+    db.transaction(() => {
+      for (const slug of slugs)
+        for (let n = 0; n < 40; n++) {
+          i++;
+          const u = `${String(i).padStart(8, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
+          insert.run(slug, n - 20, u, `value ${i}`);
+        }
+      // Left to JavaScript: a key that is not well-formed UTF-8, a NULL key part, a blob key, a big integer.
+      db.exec(`INSERT INTO t VALUES (CAST(x'c328' AS TEXT), 1, NULL, 'bad utf-8')`);
+      db.exec(`INSERT INTO t VALUES (NULL, 2, NULL, 'null slug')`);
+      db.exec(`INSERT INTO t VALUES (x'6162', 3, NULL, 'blob slug')`);
+      db.exec(`INSERT INTO t VALUES ('big', 9007199254740993, NULL, 'big')`);
+    })();
+    db.close();
+    const base: SqliteScanJob = {
+      path,
+      table: 't',
+      filter: undefined,
+      format: 'typed',
+      columns: [
+        { source: 'slug', type: 'text', enum: false, kind: 'text' },
+        { source: 'n', type: 'bigint', enum: false, kind: 'int' },
+        { source: 'u', type: 'uuid', enum: false, kind: 'uuid' },
+        { source: 'v', type: 'character varying(20)', enum: false, kind: 'text' },
+      ],
+      key: [0, 1],
+      hasRowid: true,
+      bucketing: { kind: 'hash', mask: 1023 },
+    };
+    for (const key of [[0, 1], [0], [1], [2], [3], [1, 0, 2]]) {
+      const j = { ...base, key };
+      const js = scan(j, false);
+      const c = scan(j, true);
+      expect(c.used, `key ${key}`).toBe(true);
+      expect(c.sums, `key ${key}`).toEqual(js.sums);
+      expect(c.sums.size).toBeGreaterThan(10);
+      // Every row counted once; the four odd rows (a bad slug, a blob, a big integer and, outside the slug key, a
+      // NULL; or NULL uuids, which hash as NULL) are the only ones left to JavaScript.
+      expect(c.hashed.native + c.hashed.fallback).toBe(slugs.length * 40 + 4);
+      expect(c.hashed.fallback, `key ${key}`).toBeGreaterThanOrEqual(3);
+      expect(c.hashed.fallback, `key ${key}`).toBeLessThanOrEqual(4);
+    }
+  });
+
   it.runIf(built)(
     'a key far past the buckets the aggregate holds (2^17 of them) leaves its row to JavaScript',
     () => {
@@ -471,7 +534,7 @@ describe('the native row hash', () => {
   );
 
   it.runIf(built)(
-    'takes only tables it can hash whole: no token for a column type, value rules, or hash buckets',
+    'takes only tables it can hash whole: no token for a column type, value rules, or a hash-bucket key it cannot write',
     () => {
       expect(nativeSpec([{ type: 'bigint', kind: 'int', hasRules: false }])).toBe('b');
       expect(
@@ -493,7 +556,15 @@ describe('the native row hash', () => {
       };
       const db = new BetterSqlite3(path, { readonly: true });
       expect(new SqliteRows(db, hashed).nativeHash).toBe(true);
-      expect(new SqliteRows(db, { ...hashed, bucketing: { kind: 'hash', mask: 15 } }).nativeHash).toBe(false);
+      expect(new SqliteRows(db, { ...hashed, bucketing: { kind: 'hash', mask: 15 } }).nativeHash).toBe(true);
+      const timestampKey = {
+        ...hashed,
+        columns: [{ source: 'v', type: 'timestamp with time zone', enum: false, kind: 'timestamp' as const }],
+        key: [0],
+      };
+      expect(new SqliteRows(db, { ...timestampKey, bucketing: { kind: 'hash', mask: 15 } }).nativeHash).toBe(
+        false,
+      );
       expect(new SqliteRows(db, { ...hashed, format: 'text' }).nativeHash).toBe(false);
       db.close();
     },
