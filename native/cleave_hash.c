@@ -22,6 +22,7 @@
  *   a aN    character varying, character varying(N) (ASCII only, as the JavaScript fast path)
  *   j       json / jsonb (a flat object of plain values)
  *   nS      numeric(p, S), S up to 15
+ *   y       bytea (blobs: `\x` and their lower-case hex, as the copy writes them)
  * key: the column (0-based) whose integer value places the row in a range bucket, -1 (one bucket, 0), or -2:
  *   buckets by the hash of the key's record text, the key columns listed in the spec after `|` (integers,
  *   text, varchar or uuid), the bucket the low 32 bits of hashtextextended(text, 0) & min (the mask).
@@ -118,7 +119,7 @@ static uint64_t int_hash(int64_t v) {
 
 /* ---- the columns ---------------------------------------------------------------------------------------- */
 
-enum kind { K_INT, K_FLOAT, K_REAL, K_TIMESTAMP, K_DATE, K_BOOL, K_UUID, K_TEXT, K_UTF8, K_JSON, K_NUMERIC };
+enum kind { K_INT, K_FLOAT, K_REAL, K_TIMESTAMP, K_DATE, K_BOOL, K_UUID, K_TEXT, K_UTF8, K_JSON, K_NUMERIC, K_BYTEA };
 
 typedef struct {
   enum kind kind;
@@ -188,6 +189,7 @@ static spec *parse_spec(const char *s) {
       case 'x': c->kind = K_UTF8; if (arg >= 0) goto bad; break;
       case 'a': c->kind = K_TEXT; c->max = arg; break;
       case 'j': c->kind = K_JSON; break;
+      case 'y': c->kind = K_BYTEA; break;
       case 'n':
         if (arg < 0 || arg > 15) goto bad;
         c->kind = K_NUMERIC;
@@ -596,6 +598,28 @@ static uint64_t field_hash(const column *c, sqlite3_value *v, json_state *j, int
         const unsigned char *s = sqlite3_value_text(v);
         int n = sqlite3_value_bytes(v);
         if (s && utf8(s, n)) return hash_bytes(s, (uint32_t)n, SEED);
+      }
+      break;
+    case K_BYTEA:
+      if (type == SQLITE_BLOB) {
+        const unsigned char *b = sqlite3_value_blob(v);
+        int n = sqlite3_value_bytes(v);
+        if (n > (1 << 28) || (n > 0 && b == NULL)) break;
+        int need = 2 * n + 2;
+        if (j->out_size < need) {
+          unsigned char *grown = sqlite3_realloc(j->out, need + 64);
+          if (grown == NULL) break;
+          j->out = grown;
+          j->out_size = need + 64;
+        }
+        static const char digits[] = "0123456789abcdef";
+        j->out[0] = '\\';
+        j->out[1] = 'x';
+        for (int i = 0; i < n; i++) {
+          j->out[2 + 2 * i] = (unsigned char)digits[b[i] >> 4];
+          j->out[3 + 2 * i] = (unsigned char)digits[b[i] & 15];
+        }
+        return hash_bytes(j->out, (uint32_t)need, SEED);
       }
       break;
     case K_JSON:

@@ -90,6 +90,8 @@ function tokenOf(kind: string, type: string): string | null {
     }
     case 'output': {
       if (type === 'json' || type === 'jsonb') return 'j';
+      // Blobs only (a text in a bytea column is left to the copy's rules).
+      if (type === 'bytea') return 'y';
       // The same numerics as the JavaScript fast path (which is checked to exist for this type).
       const n = /^numeric\(\d+,\s*(\d+)\)$/.exec(type);
       return n && Number(n[1]) <= 15 && fastHasher('output', type) !== undefined ? `n${n[1]}` : null;

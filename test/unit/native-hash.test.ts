@@ -200,7 +200,7 @@ describe('the native row hash', () => {
     same('timestamp without time zone', ts);
   });
 
-  it.runIf(built)('dates, booleans and uuids', () => {
+  it.runIf(built)('dates, booleans, bytea and uuids', () => {
     same('date', [
       ["'2024-01-05'", true],
       ["'1000-01-01'", true],
@@ -217,6 +217,17 @@ describe('the native row hash', () => {
       ["'t'", false],
       ["'true'", false],
       ['1.0', false],
+      ['NULL', true],
+    ]);
+    same('bytea', [
+      ["x''", true],
+      ["x'00'", true],
+      ["x'ff00ab7f80'", true],
+      ['randomblob(1000)', true],
+      ['zeroblob(5)', true],
+      ["'abc'", false],
+      ["'\\x01'", false],
+      ['42', false],
       ['NULL', true],
     ]);
     same('uuid', [
@@ -543,7 +554,8 @@ describe('the native row hash', () => {
           { type: 'numeric(12,2)', kind: 'output', hasRules: false },
         ]),
       ).toBe('a20 n2');
-      expect(nativeSpec([{ type: 'bytea', kind: 'output', hasRules: false }])).toBeNull();
+      expect(nativeSpec([{ type: 'bytea', kind: 'output', hasRules: false }])).toBe('y');
+      expect(nativeSpec([{ type: 'interval', kind: 'output', hasRules: false }])).toBeNull();
       expect(nativeSpec([{ type: 'numeric', kind: 'output', hasRules: false }])).toBeNull();
       expect(nativeSpec([{ type: 'text', kind: null, hasRules: false }])).toBeNull();
       expect(nativeSpec([{ type: 'text', kind: 'text', hasRules: true }])).toBeNull();
