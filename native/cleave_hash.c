@@ -20,7 +20,7 @@
  *   u       uuid (36 characters, lower-case hex with dashes)
  *   x       text (any valid UTF-8 without NUL: its bytes are what JavaScript hashes)
  *   a aN    character varying, character varying(N) (ASCII only, as the JavaScript fast path)
- *   j       json / jsonb (a flat object of plain values)
+ *   j       json / jsonb (objects and arrays of plain values)
  *   nS      numeric(p, S), S up to 15
  *   y       bytea (blobs: `\x` and their lower-case hex, as the copy writes them)
  * key: the column (0-based) whose integer value places the row in a range bucket, -1 (one bucket, 0), or -2:
@@ -333,13 +333,11 @@ static int hex(unsigned char c) {
   return -1;
 }
 
-/* ---- flat JSON objects, as canonical.ts's scanFlatObject and flatJsonBytes ------------------------------ */
+/* ---- JSON, as canonical.ts's flat-object scan and JSON.parse + jsonOut print it ---------------------------- */
 
 #define MAX_MEMBERS 64
 
 typedef struct {
-  int key_start[MAX_MEMBERS], key_end[MAX_MEMBERS], value_start[MAX_MEMBERS], value_end[MAX_MEMBERS];
-  int order[MAX_MEMBERS];
   unsigned char *out;
   int out_size;
   /* The key's record text, for hash buckets. */
@@ -362,88 +360,166 @@ static int plain_string_end(const unsigned char *t, int n, int i) {
   return -1;
 }
 
-static int key_before(const json_state *j, const unsigned char *t, int x, int y) {
-  int lx = j->key_end[x] - j->key_start[x], ly = j->key_end[y] - j->key_start[y];
-  if (lx != ly) return lx < ly;
-  int cmp = memcmp(t + j->key_start[x], t + j->key_start[y], lx);
-  if (cmp != 0) return cmp < 0;
-  return x < y;
-}
-
-static int same_key(const json_state *j, const unsigned char *t, int x, int y) {
-  int n = j->key_end[x] - j->key_start[x];
-  return n == j->key_end[y] - j->key_start[y] && memcmp(t + j->key_start[x], t + j->key_start[y], n) == 0;
-}
-
 static int starts(const unsigned char *t, int n, int i, const char *word) {
   int len = (int)strlen(word);
   return i + len <= n && memcmp(t + i, word, len) == 0;
 }
 
-/* The canonical bytes of a flat object written into j->out: their length, or -1 for any other text. */
-static int flat_json(json_state *j, const unsigned char *t, int len) {
-  int i = space_end(t, len, 0);
-  if (i >= len || t[i] != '{') return -1;
-  i = space_end(t, len, i + 1);
-  int n = 0;
-  if (i < len && t[i] == '}')
-    i++;
-  else {
-    for (;;) {
-      if (n == MAX_MEMBERS) return -1;
-      i = space_end(t, len, i);
-      j->key_start[n] = i;
-      i = plain_string_end(t, len, i);
+/*
+ * Nested JSON of the same plain values (objects and arrays of them, up to 32 levels, objects of up to 64
+ * members), written as jsonb prints it: members sorted by key length, then bytes, the last of duplicate keys
+ * kept; ", " and ": " between tokens, no other white space. JavaScript reads such text with JSON.parse and
+ * prints it with jsonOut (canonical.ts), to the same bytes.
+ */
+#define MAX_DEPTH 32
+
+typedef struct {
+  const unsigned char *t;
+  int n;
+  unsigned char *o;
+  int p;
+} json_out;
+
+/* The end of the plain scalar at i (a string, an integer of up to 15 digits, true, false, null), or -1. */
+static int scalar_end(const unsigned char *t, int n, int i) {
+  unsigned char c = t[i];
+  if (c == '"') return plain_string_end(t, n, i);
+  if (c == '-' || is_digit(c)) {
+    if (c == '-') i++;
+    int digits = i;
+    while (i < n && is_digit(t[i])) i++;
+    int d = i - digits;
+    if (d == 0 || d > 15 || (d > 1 && t[digits] == '0')) return -1;
+    if (i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E')) return -1;
+    return i;
+  }
+  if (c == 't' && starts(t, n, i, "true")) return i + 4;
+  if (c == 'f' && starts(t, n, i, "false")) return i + 5;
+  if (c == 'n' && starts(t, n, i, "null")) return i + 4;
+  return -1;
+}
+
+/* The end of the value at i (white space before it skipped), checked all through, or -1. */
+static int skip_value(const unsigned char *t, int n, int i, int depth) {
+  i = space_end(t, n, i);
+  if (i >= n) return -1;
+  unsigned char c = t[i];
+  if (c != '{' && c != '[') return scalar_end(t, n, i);
+  if (depth >= MAX_DEPTH) return -1;
+  unsigned char close = c == '{' ? '}' : ']';
+  i = space_end(t, n, i + 1);
+  if (i < n && t[i] == close) return i + 1;
+  int members = 0;
+  for (;;) {
+    if (c == '{') {
+      if (++members > MAX_MEMBERS) return -1;
+      i = plain_string_end(t, n, space_end(t, n, i));
       if (i < 0) return -1;
-      j->key_end[n] = i;
-      i = space_end(t, len, i);
-      if (i >= len || t[i] != ':') return -1;
-      i = space_end(t, len, i + 1);
-      if (i >= len) return -1;
-      unsigned char c = t[i];
-      j->value_start[n] = i;
-      if (c == '"') {
-        i = plain_string_end(t, len, i);
-        if (i < 0) return -1;
-      } else if (c == '-' || is_digit(c)) {
-        if (c == '-') i++;
-        int digits = i;
-        while (i < len && is_digit(t[i])) i++;
-        int d = i - digits;
-        if (d == 0 || d > 15 || (d > 1 && t[digits] == '0')) return -1;
-        if (i < len && (t[i] == '.' || t[i] == 'e' || t[i] == 'E')) return -1;
-        if (c == '-' && d == 1 && t[digits] == '0') j->value_start[n] = -1;
-      } else if (c == 't' && starts(t, len, i, "true"))
-        i += 4;
-      else if (c == 'f' && starts(t, len, i, "false"))
-        i += 5;
-      else if (c == 'n' && starts(t, len, i, "null"))
-        i += 4;
-      else
-        return -1;
-      j->value_end[n] = i;
-      n++;
-      i = space_end(t, len, i);
-      if (i >= len) return -1;
-      unsigned char sep = t[i++];
-      if (sep == '}') break;
-      if (sep != ',') return -1;
+      i = space_end(t, n, i);
+      if (i >= n || t[i] != ':') return -1;
+      i++;
     }
+    i = skip_value(t, n, i, depth + 1);
+    if (i < 0) return -1;
+    i = space_end(t, n, i);
+    if (i >= n) return -1;
+    unsigned char sep = t[i++];
+    if (sep == close) return i;
+    if (sep != ',') return -1;
   }
-  if (space_end(t, len, i) != len) return -1;
-  for (int m = 0; m < n; m++) {
-    int k = m;
-    while (k > 0 && key_before(j, t, m, j->order[k - 1])) {
-      j->order[k] = j->order[k - 1];
-      k--;
+}
+
+static int key_less(const unsigned char *t, const int *ks, const int *ke, int x, int y) {
+  int lx = ke[x] - ks[x], ly = ke[y] - ks[y];
+  if (lx != ly) return lx < ly;
+  int cmp = memcmp(t + ks[x], t + ks[y], lx);
+  return cmp != 0 ? cmp < 0 : x < y;
+}
+
+/* Writes the canonical form of the (checked) value at i; returns the end of its text. */
+static int emit_value(json_out *w, int i) {
+  const unsigned char *t = w->t;
+  int n = w->n;
+  i = space_end(t, n, i);
+  unsigned char c = t[i];
+  if (c == '[') {
+    w->o[w->p++] = '[';
+    i = space_end(t, n, i + 1);
+    if (t[i] == ']') {
+      w->o[w->p++] = ']';
+      return i + 1;
     }
-    j->order[k] = m;
+    for (int k = 0;; k++) {
+      if (k > 0) {
+        w->o[w->p++] = ',';
+        w->o[w->p++] = ' ';
+      }
+      i = space_end(t, n, emit_value(w, i));
+      if (t[i++] == ']') break;
+    }
+    w->o[w->p++] = ']';
+    return i;
   }
-  int kept = 0;
-  for (int m = 0; m < n; m++) {
-    if (m + 1 < n && same_key(j, t, j->order[m], j->order[m + 1])) continue;
-    j->order[kept++] = j->order[m];
+  if (c == '{') {
+    int ks[MAX_MEMBERS], ke[MAX_MEMBERS], vs[MAX_MEMBERS], order[MAX_MEMBERS];
+    int m = 0;
+    i = space_end(t, n, i + 1);
+    if (t[i] != '}') {
+      for (;;) {
+        ks[m] = space_end(t, n, i);
+        ke[m] = plain_string_end(t, n, ks[m]);
+        vs[m] = space_end(t, n, ke[m]) + 1;
+        i = space_end(t, n, skip_value(t, n, vs[m], 0));
+        m++;
+        if (t[i++] == '}') break;
+      }
+    } else
+      i++;
+    for (int x = 0; x < m; x++) {
+      int k = x;
+      while (k > 0 && key_less(t, ks, ke, x, order[k - 1])) {
+        order[k] = order[k - 1];
+        k--;
+      }
+      order[k] = x;
+    }
+    w->o[w->p++] = '{';
+    int written = 0;
+    for (int x = 0; x < m; x++) {
+      int a = order[x];
+      if (x + 1 < m) {
+        int b = order[x + 1];
+        if (ke[a] - ks[a] == ke[b] - ks[b] && memcmp(t + ks[a], t + ks[b], ke[a] - ks[a]) == 0) continue;
+      }
+      if (written++ > 0) {
+        w->o[w->p++] = ',';
+        w->o[w->p++] = ' ';
+      }
+      memcpy(w->o + w->p, t + ks[a], ke[a] - ks[a]);
+      w->p += ke[a] - ks[a];
+      w->o[w->p++] = ':';
+      w->o[w->p++] = ' ';
+      emit_value(w, vs[a]);
+    }
+    w->o[w->p++] = '}';
+    return i;
   }
+  int end = scalar_end(t, n, i);
+  if (c == '-' && end == i + 2 && t[i + 1] == '0')
+    w->o[w->p++] = '0';
+  else {
+    memcpy(w->o + w->p, t + i, end - i);
+    w->p += end - i;
+  }
+  return end;
+}
+
+/* The canonical bytes of an object or array of plain values written into j->out: their length, or -1. */
+static int plain_json(json_state *j, const unsigned char *t, int len) {
+  int i = space_end(t, len, 0);
+  if (i >= len || (t[i] != '{' && t[i] != '[')) return -1;
+  int end = skip_value(t, len, i, 0);
+  if (end < 0 || space_end(t, len, end) != len) return -1;
   /* The output is never longer than twice the input plus 2 (", " and ": " for ',' and ':'). */
   int need = len * 2 + 2;
   if (j->out_size < need) {
@@ -452,28 +528,9 @@ static int flat_json(json_state *j, const unsigned char *t, int len) {
     j->out = grown;
     j->out_size = need + 64;
   }
-  unsigned char *o = j->out;
-  int p = 0;
-  o[p++] = '{';
-  for (int m = 0; m < kept; m++) {
-    int x = j->order[m];
-    if (m > 0) {
-      o[p++] = ',';
-      o[p++] = ' ';
-    }
-    memcpy(o + p, t + j->key_start[x], j->key_end[x] - j->key_start[x]);
-    p += j->key_end[x] - j->key_start[x];
-    o[p++] = ':';
-    o[p++] = ' ';
-    if (j->value_start[x] < 0)
-      o[p++] = '0';
-    else {
-      memcpy(o + p, t + j->value_start[x], j->value_end[x] - j->value_start[x]);
-      p += j->value_end[x] - j->value_start[x];
-    }
-  }
-  o[p++] = '}';
-  return p;
+  json_out w = {t, len, j->out, 0};
+  emit_value(&w, i);
+  return w.p;
 }
 
 /* ---- one row -------------------------------------------------------------------------------------------- */
@@ -627,7 +684,7 @@ static uint64_t field_hash(const column *c, sqlite3_value *v, json_state *j, int
         const unsigned char *s = sqlite3_value_text(v);
         int n = sqlite3_value_bytes(v);
         if (s && ascii(s, n)) {
-          int len = flat_json(j, s, n);
+          int len = plain_json(j, s, n);
           if (len >= 0) return hash_bytes(j->out, (uint32_t)len, SEED);
         }
       }

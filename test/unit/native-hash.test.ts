@@ -288,7 +288,7 @@ describe('the native row hash', () => {
   );
 
   it.runIf(built)(
-    'json: flat objects of plain values in jsonb order; anything else left to JavaScript',
+    'json: objects and arrays of plain values in jsonb order; anything else left to JavaScript',
     () => {
       const many = `'{${Array.from({ length: 64 }, (_, i) => `"k${i}": ${i}`).join(', ')}}'`;
       const tooMany = `'{${Array.from({ length: 65 }, (_, i) => `"k${i}": ${i}`).join(', ')}}'`;
@@ -309,13 +309,26 @@ describe('the native row hash', () => {
         ['\'{"k":0123}\'', false],
         ['\'{"k":1.5}\'', false],
         ['\'{"k":1e3}\'', false],
-        ['\'{"k":[1]}\'', false],
-        ['\'{"k":{"a":1}}\'', false],
+        ['\'{"k":[1]}\'', true],
+        ['\'{"k":{"b":1,"a":[]},"a":[{"y":2,"x":-0},[],{}]}\'', true],
+        ['\'{"a": {"x": 1}, "a": [2, {"z": null, "z": true}]}\'', true],
+        ['\'[ {"b" : 1 , "a" : "v1.2"} , "e5" , [ -0 ] ]\'', true],
+        [`'${'['.repeat(32)}${']'.repeat(32)}'`, true],
+        [`'${'['.repeat(33)}${']'.repeat(33)}'`, false],
+        [`'[${Array.from({ length: 100 }, (_, i) => i).join(',')}]'`, true],
+        [`'{"k":${many.slice(1, -1)}}'`, true],
+        [`'{"k":${tooMany.slice(1, -1)}}'`, false],
+        ['\'{"k":[1.5]}\'', false],
+        ['\'{"k":{"a":"é"}}\'', false],
+        ["'[1,]'", false],
+        ["'[1 2]'", false],
+        ['\'{"k":[}\'', false],
         ['\'{"k":"é"}\'', false],
         ['\'{"k":"a\\"b"}\'', false],
         ['\'{"k":tru}\'', false],
         ['\'{"k":1,}\'', false],
-        ["'[1,2]'", false],
+        ["'[1,2]'", true],
+        ["'[]'", true],
         ["'null'", false],
         ["'not json'", false],
         ['NULL', true],
@@ -373,7 +386,7 @@ describe('the native row hash', () => {
           (i % 1000) / 100,
           i / 7,
           `2024-01-${String((i % 28) + 1).padStart(2, '0')} 10:00:00.${i}`,
-          i % 70 === 0 ? `{"deep": {"k": ${i}}}` : `{"k": ${i}, "tag": "t${i % 10}"}`,
+          i % 70 === 0 ? `{"deep": {"k": ${i}.5}}` : `{"k": ${i}, "tag": "t${i % 10}"}`,
           i % 2,
         );
       db.close();
@@ -389,7 +402,7 @@ describe('the native row hash', () => {
       const js = scan(j, false);
       const c = scan(j, true);
       expect(c.sums).toEqual(js.sums);
-      // Rows 50, 100, ... (a name stored as a blob) and 70, 140, ... (nested JSON) went to JavaScript; 350 is both.
+      // Rows 50, 100, ... (a name stored as a blob) and 70, 140, ... (a fraction in JSON) went to JavaScript; 350 is both.
       expect(c.hashed).toEqual({ native: 500 - 10 - 7 + 1, fallback: 10 + 7 - 1 });
       // One bucket for the whole table: the same sum.
       const one = { ...j, bucketing: { kind: 'one' as const } };
@@ -409,12 +422,29 @@ describe('the native row hash', () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const space = () => pick(['', '', ' ', '\t', '\n', ' \r\n ']);
     const keys = ['a', 'b', 'aa', 'ab', 'ba', 'k', 'tag', 'A', 'Z', 'on', '', 'a b', 'é'];
-    const json = () => {
+    const json = (depth = 0): string => {
       const n = Math.floor(rand() * 6);
       const members = Array.from({ length: n }, () => {
         const value = pick([
           () => String(Math.floor((rand() - 0.5) * 10 ** Math.floor(rand() * 17))),
-          () => pick(['true', 'false', 'null', '-0', '0', '01', '1.5', '1e3', '[1]', '{}']),
+          () =>
+            pick([
+              'true',
+              'false',
+              'null',
+              '-0',
+              '0',
+              '01',
+              '1.5',
+              '1e3',
+              '[1]',
+              '{}',
+              '[[]]',
+              '"v1.2"',
+              '"e5"',
+            ]),
+          () => (depth < 3 ? json(depth + 1) : '[]'),
+          () => (depth < 3 ? `[${space()}${json(depth + 1)}${space()},${space()}-0]` : '{}'),
           () => JSON.stringify(pick(['x', '', 'a"b', 'tab\t', 'ü', 'plain text'])),
         ])();
         return `${space()}${JSON.stringify(pick(keys))}${space()}:${space()}${value}${space()}`;
@@ -427,7 +457,7 @@ describe('the native row hash', () => {
     const quote = (v: string) => `'${v.replaceAll("'", "''")}'`;
     const rows = (make: () => string): Case[] => Array.from({ length: 1500 }, () => [quote(make()), true]);
     for (const [type, make] of [
-      ['jsonb', json],
+      ['jsonb', () => json()],
       ['timestamp with time zone', timestamp],
       ['date', () => timestamp().slice(0, pick([10, 10, 11, 19]))],
     ] as const) {
