@@ -6,7 +6,7 @@ import { eachLimited } from '../core/limit.js';
 import { redactText } from '../core/redact.js';
 import { openSession, PostgresDatabase } from '../db/postgres.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import { connectionLimitOf } from '../db/url.js';
+import { connectionLimitOf, sameServer } from '../db/url.js';
 import { ensureControlSchema } from '../migrations/control.js';
 import { targetNames } from '../plan/names.js';
 import { AUTH_USERS_TABLE, serviceRoleName } from '../schema/generate.js';
@@ -100,6 +100,10 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
             connectionLimitOf(plan.source.url, planFile.dir),
           ].filter((n): n is number => n !== undefined);
           const jobs = Math.max(1, Math.min(options.jobs ?? 2, ...limits));
+          // Parallel workers for the summaries unless both sides are sessions of one server.
+          const parallel =
+            openSource === null ||
+            !sameServer(plan.source.url, targetUrl ?? 'embedded:postgres', planFile.dir);
           const results = await eachLimited(owned, jobs, async (table) => {
             const names = targetNames(plan, table);
             const targetTable = targetCatalog.tables.find((t) => t.name === names.table);
@@ -136,12 +140,12 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
                 (sourceClient === null || (await hasRecordHash(sourceClient)));
               spec.hashFormat = typed ? 'typed' : 'text';
               const sourceSide: Side = sourceClient
-                ? new PostgresSide(sourceClient, spec, 'source')
+                ? new PostgresSide(sourceClient, spec, 'source', parallel)
                 : new SqliteSide(source as SqliteDatabase, spec, options.workerRows);
               const result = await compareTable(
                 spec,
                 sourceSide,
-                targetSession.then((client) => new PostgresSide(client, spec, 'target')),
+                targetSession.then((client) => new PostgresSide(client, spec, 'target', parallel)),
                 {
                   maxDiffs: options.maxDiffs ?? 20,
                   onEvent: options.onEvent,

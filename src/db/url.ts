@@ -76,3 +76,27 @@ export function connectionLimitOf(url: string, baseDir?: string): number | undef
   const parsed = parseDatabaseUrl(url, baseDir);
   return parsed.engine === 'postgres' ? parsed.connectionLimit : undefined;
 }
+
+/** The server a URL names, as `host:port` (local addresses and sockets as `local`), or null for SQLite. */
+function serverOf(url: string, baseDir?: string): string | null {
+  const parsed = parseDatabaseUrl(url, baseDir);
+  if (parsed.engine === 'sqlite') return null;
+  if (parsed.engine === 'embedded') return 'embedded';
+  const u = new URL(parsed.connectionString);
+  const host = decodeURIComponent(u.searchParams.get('host') ?? u.hostname).replace(/^\[|\]$/g, '');
+  const local = host === '' || host.startsWith('/') || ['localhost', '127.0.0.1', '::1'].includes(host);
+  return `${local ? 'local' : host.toLowerCase()}:${u.searchParams.get('port') ?? (u.port || '5432')}`;
+}
+
+/**
+ * Whether two URLs name the same PostgreSQL server (the same host, local addresses alike, and port): its
+ * sessions then share the server's cores. False when either is SQLite or cannot be read.
+ */
+export function sameServer(a: string, b: string, baseDir?: string): boolean {
+  try {
+    const x = serverOf(a, baseDir);
+    return x !== null && x === serverOf(b, baseDir);
+  } catch {
+    return false;
+  }
+}

@@ -65,6 +65,11 @@ export class PostgresSide implements Side {
     private readonly client: pg.ClientBase,
     private readonly spec: TableSpec,
     private readonly role: 'source' | 'target',
+    /**
+     * The summary may use the server's parallel workers: not when the other side's summary runs on the same
+     * server at the same time (the two already share its cores; more processes only add contention).
+     */
+    private readonly parallel = true,
   ) {
     const table = role === 'source' ? spec.source : { schema: spec.schema, name: spec.target };
     this.from = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
@@ -135,12 +140,13 @@ export class PostgresSide implements Side {
     // The planner cannot tell how few buckets there are and would sort a billion rows to group them; the
     // buckets fit a hash table, so hash aggregation is forced for this one statement. JIT is off: the row
     // hash is calls into the server's own functions, which compiled code does not speed up, while loading
-    // the JIT compiler costs a new session about 0.3 s of CPU.
+    // the JIT compiler costs a new session about 0.3 s of CPU. Parallel workers are free to plan (the planner,
+    // unable to count the buckets, would not otherwise use them), within the server's own limits.
     await this.client.query('BEGIN READ ONLY');
     let rows: { b: number; n: string; s: string }[];
     try {
       await this.client.query(
-        'SET LOCAL enable_sort = off; SET LOCAL jit = off; SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0',
+        `SET LOCAL enable_sort = off; SET LOCAL jit = off${this.parallel ? '; SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0' : ''}`,
       );
       ({ rows } = await this.client.query<{ b: number; n: string; s: string }>({
         text: `SELECT b, count(*) AS n, sum(h)::text AS s FROM (SELECT ${this.bucketSql(b)} AS b, ${this.rowHashSql()} AS h FROM ${this.from}${this.where()}) r GROUP BY b`,

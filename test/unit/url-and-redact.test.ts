@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redactText, redactUrl } from '../../src/core/redact.js';
-import { parseDatabaseUrl } from '../../src/db/url.js';
+import { parseDatabaseUrl, sameServer } from '../../src/db/url.js';
 
 describe('parseDatabaseUrl', () => {
   it('resolves relative SQLite paths against the plan folder', () => {
@@ -49,5 +49,19 @@ describe('redaction', () => {
       redactText('failed for host=h password=x and postgres://a:b@h/db?password=zz', ['topsecretkey']),
     ).toBe('failed for host=h password=*** and postgres://a:***@h/db?password=***');
     expect(redactText('the key is topsecretkey.', ['topsecretkey'])).toBe('the key is ***.');
+  });
+});
+
+describe('sameServer (whether two sides share one server, and so its cores)', () => {
+  it('compares host and port, local addresses and sockets alike, never a SQLite file', () => {
+    expect(sameServer('postgres://a@127.0.0.1:5432/x', 'postgres://b:pw@localhost/y')).toBe(true);
+    expect(sameServer('postgres://a@[::1]:5432/x', 'postgresql://b@127.0.0.1/y?schema=app')).toBe(true);
+    expect(sameServer('postgres:///x?host=/var/run/postgresql', 'postgres://localhost:5432/y')).toBe(true);
+    expect(sameServer('postgres://a@db.example.com/x', 'postgres://a@DB.example.com:5432/y')).toBe(true);
+    expect(sameServer('postgres://a@127.0.0.1:5432/x', 'postgres://a@127.0.0.1:5433/x')).toBe(false);
+    expect(sameServer('postgres://a@db1.example.com/x', 'postgres://a@db2.example.com/x')).toBe(false);
+    expect(sameServer('embedded:src', 'embedded:dst')).toBe(true);
+    expect(sameServer('sqlite:./app.db', 'sqlite:./app.db')).toBe(false);
+    expect(sameServer('not a url', 'postgres://localhost/x')).toBe(false);
   });
 });
