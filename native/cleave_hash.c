@@ -4,12 +4,13 @@
  *   cleave_typed_hash(spec, key, min, width, c1, ..., cn)      scalar: the row's 64-bit hash, or NULL
  *   cleave_typed_sum(spec, key, min, width, c1, ..., cn)       aggregate: per-bucket count and sum, as text
  *
- * They compute, for the commonest SQLite values, exactly what src/verify/typed-hash.ts computes on its fast
- * paths (FastHasher): PostgreSQL's hash_record_extended(ROW(...), 1) over the values the copy writes, hashed
- * once more by hashint8extended(0, h). A value outside those paths (a string with a byte outside ASCII, a
- * timestamp in another shape, nested JSON, an integer out of range, ...) makes the whole row "not handled":
- * the scalar returns NULL and the aggregate counts the row apart, and the caller hashes those rows in
- * JavaScript, by the full rules. This file never decides what a value means beyond those paths.
+ * They compute, for the SQLite values whose canonical form is simple to write, exactly what
+ * src/verify/typed-hash.ts computes for them (its fast paths, and for text, uuids, dates, booleans, bytea and
+ * nested JSON its full rules): PostgreSQL's hash_record_extended(ROW(...), 1) over the values the copy writes,
+ * hashed once more by hashint8extended(0, h). Any other value (text that is not well-formed UTF-8, a
+ * timestamp in another shape, JSON with a fraction, an integer out of range, ...) makes the whole row "not
+ * handled": the scalar returns NULL and the aggregate counts the row apart, and the caller hashes those rows
+ * in JavaScript, by the full rules. test/unit/native-hash.test.ts holds the two to the same result.
  *
  * spec: one token per column, separated by spaces:
  *   s i b   smallint, integer, bigint (bigint only within +-(2^53 - 1), as the JavaScript fast path)

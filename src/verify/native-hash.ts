@@ -1,8 +1,8 @@
 /**
  * The typed row hash computed inside SQLite by Cleave's loadable extension (native/cleave_hash.c), built when
- * the package is installed (scripts/build-native.mjs). It hashes the values that typed-hash.ts's fast paths
- * take, exactly as they do, without creating one JavaScript value per column: a range of rows becomes one
- * aggregate query. Any row it does not handle is counted apart and hashed in JavaScript by the full rules, so
+ * the package is installed (scripts/build-native.mjs). It hashes the values whose canonical form is simple
+ * to write (docs/verify.md lists them) to the same result as typed-hash.ts, without creating one JavaScript
+ * value per column: a range of rows becomes one aggregate query. Any row it does not handle is counted apart and hashed in JavaScript by the full rules, so
  * the extension can only make a verify faster, never change its result. Without a C compiler at install time,
  * or with CLEAVE_NATIVE_HASH=0, every row is hashed in JavaScript.
  */
@@ -52,7 +52,7 @@ interface NativeColumn {
 
 /**
  * The extension's column spec (see native/cleave_hash.c) when every column has a token: each is hashed by value
- * (no record-text field) with a fast path in typed-hash.ts and no value rules. Otherwise null.
+ * (no record-text field), of a type the extension writes, with no value rules. Otherwise null.
  */
 export function nativeSpec(columns: readonly NativeColumn[]): string | null {
   const tokens: string[] = [];
