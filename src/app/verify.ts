@@ -13,7 +13,7 @@ import { AUTH_USERS_TABLE, serviceRoleName } from '../schema/generate.js';
 import { CANONICAL_SESSION } from '../verify/canonical.js';
 import { compareTable, type TableResult, type VerifyEvent } from '../verify/compare.js';
 import { checkIsolation, type IsolationFinding } from '../verify/isolation.js';
-import { type Bucketing, PostgresSide, type Side, SqliteSide } from '../verify/sides.js';
+import { PostgresSide, type Side, SqliteSide } from '../verify/sides.js';
 import { tableSpec } from '../verify/spec.js';
 import { openPlanSource } from './plan-source.js';
 import { resolveTargets, type ServiceTarget } from './targets.js';
@@ -139,18 +139,13 @@ export async function runVerify(options: VerifyAppOptions): Promise<VerifyAppRes
                 targetTyped &&
                 (sourceClient === null || (await hasRecordHash(sourceClient)));
               spec.hashFormat = typed ? 'typed' : 'text';
-              const sqliteSide = sourceClient
-                ? null
+              const sourceSide: Side = sourceClient
+                ? new PostgresSide(sourceClient, spec, 'source', parallel)
                 : new SqliteSide(source as SqliteDatabase, spec, options.workerRows);
-              const sourceSide: Side =
-                sqliteSide ?? new PostgresSide(sourceClient!, spec, 'source', parallel);
-              // Beside a SQLite source hashed in JavaScript (worker threads on this machine's cores), the server
-              // summarises in one process.
-              const targetParallel = sqliteSide ? (b: Bucketing) => sqliteSide.native(b) : parallel;
               const result = await compareTable(
                 spec,
                 sourceSide,
-                targetSession.then((client) => new PostgresSide(client, spec, 'target', targetParallel)),
+                targetSession.then((client) => new PostgresSide(client, spec, 'target', parallel)),
                 {
                   maxDiffs: options.maxDiffs ?? 20,
                   onEvent: options.onEvent,

@@ -66,11 +66,10 @@ export class PostgresSide implements Side {
     private readonly spec: TableSpec,
     private readonly role: 'source' | 'target',
     /**
-     * Whether the summary may use the server's parallel workers: not when the other side's summary runs on the
-     * same server, or in JavaScript on this machine's cores, at the same time (more processes then only add
-     * contention). A function is asked with the buckets, when the summary starts.
+     * The summary may use the server's parallel workers: not when the other side's summary runs on the same
+     * server at the same time (the two already share its cores; more processes only add contention).
      */
-    private readonly parallel: boolean | ((b: Bucketing) => boolean) = true,
+    private readonly parallel = true,
   ) {
     const table = role === 'source' ? spec.source : { schema: spec.schema, name: spec.target };
     this.from = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
@@ -143,12 +142,11 @@ export class PostgresSide implements Side {
     // hash is calls into the server's own functions, which compiled code does not speed up, while loading
     // the JIT compiler costs a new session about 0.3 s of CPU. Parallel workers are free to plan (the planner,
     // unable to count the buckets, would not otherwise use them), within the server's own limits.
-    const parallel = typeof this.parallel === 'function' ? this.parallel(b) : this.parallel;
     await this.client.query('BEGIN READ ONLY');
     let rows: { b: number; n: string; s: string }[];
     try {
       await this.client.query(
-        `SET LOCAL enable_sort = off; SET LOCAL jit = off${parallel ? '; SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0' : ''}`,
+        `SET LOCAL enable_sort = off; SET LOCAL jit = off${this.parallel ? '; SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0' : ''}`,
       );
       ({ rows } = await this.client.query<{ b: number; n: string; s: string }>({
         text: `SELECT b, count(*) AS n, sum(h)::text AS s FROM (SELECT ${this.bucketSql(b)} AS b, ${this.rowHashSql()} AS h FROM ${this.from}${this.where()}) r GROUP BY b`,
@@ -303,7 +301,7 @@ export class SqliteSide implements Side {
   }
 
   /** Whether the extension hashes this table's rows with these buckets (the worker threads decide alike). */
-  native(b: Bucketing): boolean {
+  private native(b: Bucketing): boolean {
     const key = b.kind;
     let known = this.nativeBy.get(key);
     if (known === undefined) {
