@@ -14,7 +14,14 @@ import { type SqliteDatabase, sqliteBounds } from '../db/sqlite.js';
 import { rowSql } from './canonical.js';
 import { hashSql } from './hash.js';
 import { integerKey, type TableSpec } from './spec.js';
-import { SqliteRows, type SqliteScanJob, scanInWorkers, scanWorkersCanLoad } from './sqlite-scan.js';
+import {
+  addAggregate,
+  nativeArgs,
+  SqliteRows,
+  type SqliteScanJob,
+  scanInWorkers,
+  scanWorkersCanLoad,
+} from './sqlite-scan.js';
 import { typedRowHashSql } from './typed-hash.js';
 
 export type Bucketing =
@@ -302,16 +309,8 @@ export class SqliteSide implements Side {
 
   /** Whether the extension hashes this table's rows with these buckets (the worker threads decide alike). */
   private native(b: Bucketing): boolean {
-    const key = b.kind;
-    let known = this.nativeBy.get(key);
-    if (known === undefined) {
-      known = new SqliteRows(this.db.handle, this.job(b)).nativeHash;
-      this.nativeBy.set(key, known);
-    }
-    return known;
+    return nativeArgs(this.db.handle, this.job(b)) !== null;
   }
-
-  private readonly nativeBy = new Map<Bucketing['kind'], boolean>();
 
   /** Large tables with rowids are scanned in worker threads. */
   offThread(b: Bucketing): boolean {
@@ -355,13 +354,7 @@ export class SqliteSide implements Side {
     const out = new Map<number, Aggregate>();
     // rowCount is the rowid span (gaps included: a range without rows costs one index seek), hence the cap.
     for (const range of this.rowidRanges(Math.min(1024, Math.ceil(this.rowCount / NATIVE_RANGE_ROWS)))) {
-      for (const [id, s] of reader.sums(range, onRows)) {
-        const a = out.get(id);
-        if (a) {
-          a.count += s.count;
-          a.sum += s.sum;
-        } else out.set(id, { count: s.count, sum: s.sum });
-      }
+      for (const [id, s] of reader.sums(range, onRows)) addAggregate(out, id, s.count, s.sum);
       await new Promise((r) => setImmediate(r));
     }
     return out;

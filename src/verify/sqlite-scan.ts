@@ -80,6 +80,63 @@ const INTEGER_KEY = /^(smallint|integer|bigint)$/i;
 /** The native tokens (native-hash.ts) of key columns the extension can bucket by hash. */
 const HASH_KEY_TOKEN = /^([sibxu]|a\d*)$/;
 
+/** Range buckets whose bounds are exact in doubles (the usual case), as doubles; else null (BigInt per row). */
+function doubleRange(b: ScanBucketing): { min: number; width: number } | null {
+  return b.kind === 'range' && Math.abs(Number(b.min)) < 2 ** 52 && Number(b.width) < 2 ** 52
+    ? { min: Number(b.min), width: Number(b.width) }
+    : null;
+}
+
+/**
+ * The arguments of the extension's functions (native-hash.ts) for this table, when it can hash its rows: typed
+ * format, rowids, every column with a native token and no value rules, and one bucket, range buckets of an
+ * integer key, or hash buckets of a key the extension can write. Null: every row is hashed in JavaScript.
+ */
+export function nativeArgs(db: BetterSqlite3.Database, job: SqliteScanJob): string | null {
+  if (job.format !== 'typed' || !job.hasRowid) return null;
+  let spec = nativeSpec(
+    job.columns.map((c) => ({
+      type: c.type,
+      kind: c.kind,
+      hasRules: valueRules(c.map, c.whenNull) !== undefined,
+    })),
+  );
+  if (spec === null) return null;
+  const tokens = spec.split(' ');
+  const b = job.bucketing;
+  const range = doubleRange(b);
+  const first = job.key[0]!;
+  let bucket: string;
+  if (b.kind === 'one') bucket = '-1, 0, 1';
+  else if (range !== null && INTEGER_KEY.test(job.columns[first]!.type))
+    // The extension takes the rows whose key is an integer of the column's type (its canonical text is then its
+    // digits, which bucket() reads the same way).
+    bucket = `${first}, ${range.min}, ${range.width}`;
+  else if (b.kind === 'hash' && job.key.every((k) => HASH_KEY_TOKEN.test(tokens[k]!))) {
+    // Keys of integers, text, varchar and uuids, whose canonical text the extension writes itself.
+    spec = `${spec} | ${job.key.join(' ')}`;
+    bucket = `-2, ${b.mask}, 0`;
+  } else return null;
+  if (!loadNativeHash(db)) return null;
+  // The spec is letters, digits, spaces and `|` only (nativeSpec's tokens): safe as a literal.
+  const values = job.columns.map((c) => quoteIdent(c.source)).join(', ');
+  return `'${spec}', ${bucket}, ${values}`;
+}
+
+/** Adds a bucket's count and sum into per-bucket totals. */
+export function addAggregate(
+  out: Map<number, { count: number; sum: bigint }>,
+  bucket: number,
+  count: number,
+  sum: bigint,
+): void {
+  const a = out.get(bucket);
+  if (a) {
+    a.count += count;
+    a.sum += sum;
+  } else out.set(bucket, { count, sum });
+}
+
 /** Reads and canonicalises rows of one table. */
 export class SqliteRows {
   readonly select: string;
@@ -113,51 +170,11 @@ export class SqliteRows {
         : undefined,
     );
     this.hashTyped = this.compileTyped();
-    const b = job.bucketing;
-    this.range =
-      b.kind === 'range' && Math.abs(Number(b.min)) < 2 ** 52 && Number(b.width) < 2 ** 52
-        ? { min: Number(b.min), width: Number(b.width) }
-        : null;
+    this.range = doubleRange(job.bucketing);
     const first = job.key[0]!;
     this.bucketByValue =
       this.range !== null && this.prepare[first] === undefined && job.columns[first]!.type === 'bigint';
-    this.native = this.nativeArgs();
-  }
-
-  /**
-   * The arguments of the extension's functions (native-hash.ts) for this table, when it can hash its rows:
-   * typed format, rowids, every column with a native token, and one bucket or range buckets of a bigint key.
-   */
-  private nativeArgs(): string | null {
-    const job = this.job;
-    if (job.format !== 'typed' || !job.hasRowid) return null;
-    let spec = nativeSpec(
-      job.columns.map((c, i) => ({ type: c.type, kind: c.kind, hasRules: this.prepare[i] !== undefined })),
-    );
-    if (spec === null) return null;
-    const tokens = spec.split(' ');
-    // Range buckets of an integer key without value rules: the extension takes the rows whose key is an
-    // integer of the column's type (its canonical text is then its digits, which bucket() reads the same way).
-    const first = job.key[0]!;
-    let bucket: string;
-    if (job.bucketing.kind === 'one') bucket = '-1, 0, 1';
-    else if (
-      job.bucketing.kind === 'range' &&
-      this.range !== null &&
-      this.prepare[first] === undefined &&
-      INTEGER_KEY.test(job.columns[first]!.type)
-    )
-      bucket = `${first}, ${this.range.min}, ${this.range.width}`;
-    else if (job.bucketing.kind === 'hash' && job.key.every((k) => HASH_KEY_TOKEN.test(tokens[k]!))) {
-      // Buckets by the key's hash: keys of integers, text, varchar and uuids, whose canonical text the
-      // extension writes itself (their values are the ones it hashes).
-      spec = `${spec} | ${job.key.join(' ')}`;
-      bucket = `-2, ${job.bucketing.mask}, 0`;
-    } else return null;
-    if (!loadNativeHash(this.db)) return null;
-    // The spec is letters, digits and spaces only (nativeSpec's tokens): safe as a literal.
-    const values = job.columns.map((c) => quoteIdent(c.source)).join(', ');
-    return `'${spec}', ${bucket}, ${values}`;
+    this.native = nativeArgs(db, job);
   }
 
   /** The extension's arguments (null: every row is hashed in JavaScript). */
@@ -495,13 +512,7 @@ export async function scanInWorkers(
 ): Promise<Map<number, { count: number; sum: bigint }>> {
   const out = new Map<number, { count: number; sum: bigint }>();
   const merge = (sums: Sums) => {
-    for (const [id, count, sum] of sums) {
-      const a = out.get(id);
-      if (a) {
-        a.count += count;
-        a.sum += BigInt(sum);
-      } else out.set(id, { count, sum: BigInt(sum) });
-    }
+    for (const [id, count, sum] of sums) addAggregate(out, id, count, BigInt(sum));
   };
   const queue = [...ranges];
   const workers: Worker[] = [];
