@@ -816,7 +816,7 @@ static int64_t bucket_of(const spec *s, int key, int64_t min, int64_t width, sql
   return b;
 }
 
-static int check_args(sqlite3_context *ctx, int argc, sqlite3_value **argv, const spec *s) {
+static int check_args(sqlite3_context *ctx, int argc, const spec *s) {
   if (s == NULL) {
     sqlite3_result_error(ctx, "cleave: bad column spec", -1);
     return 0;
@@ -825,7 +825,6 @@ static int check_args(sqlite3_context *ctx, int argc, sqlite3_value **argv, cons
     sqlite3_result_error(ctx, "cleave: the column spec and the values differ in number", -1);
     return 0;
   }
-  (void)argv;
   return 1;
 }
 
@@ -844,7 +843,7 @@ static void typed_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       return;
     }
   }
-  if (!check_args(ctx, argc, argv, s)) return;
+  if (!check_args(ctx, argc, s)) return;
   int ok;
   json_state *j = sqlite3_user_data(ctx);
   bucket_of(s, sqlite3_value_int(argv[1]), sqlite3_value_int64(argv[2]), sqlite3_value_int64(argv[3]), argv + 4,
@@ -907,7 +906,7 @@ static void sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (st->failed) return;
   if (st->spec == NULL) {
     st->spec = parse_spec((const char *)sqlite3_value_text(argv[0]));
-    if (!check_args(ctx, argc, argv, st->spec)) {
+    if (!check_args(ctx, argc, st->spec)) {
       st->failed = 1;
       return;
     }
